@@ -1,0 +1,8 @@
+//! The plain-Rust heart of the server. Nothing here depends on `worker`, a JS runtime or the
+//! system clock: time, randomness and I/O results are passed in, so `cargo test` exercises all of
+//! it natively and nothing in here can panic on wasm32 for want of a clock.
+
+pub mod health;
+pub mod log;
+pub mod request_id;
+pub mod routes;

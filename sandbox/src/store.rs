@@ -1,0 +1,128 @@
+//! The sandbox's in-memory world: tenants, users and one mailbox per user. Entities are kept as
+//! Graph-shaped JSON objects (`serde_json::Value`) so OData query options apply to them uniformly.
+//! Keys starting with `_` are sandbox bookkeeping (e.g. `_calendarId`) and are never sent.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Whether an account is a work/school (Entra) account or a personal Microsoft account. Some Graph
+/// APIs (Teams, getSchedule, findMeetingTimes, online meetings) exist only for work accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountKind {
+    Work,
+    Personal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// Tenant id (a GUID).
+    pub id: String,
+    pub display_name: String,
+    /// The verified domain, e.g. `contoso.example`.
+    pub domain: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Object id (`oid`, a GUID); also the Graph `user.id`.
+    pub id: String,
+    pub tenant_id: String,
+    /// Sign-in name, e.g. `adele@contoso.example`.
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub kind: AccountKind,
+    /// The Graph `user` resource as `/me` returns it.
+    pub profile: Value,
+}
+
+/// A Teams team with its channels and their messages.
+#[derive(Debug, Clone, Default)]
+pub struct Team {
+    /// Graph `team` JSON.
+    pub team: Value,
+    /// Graph `channel` JSON objects.
+    pub channels: Vec<Value>,
+    /// Channel id → `chatMessage` objects (top-level posts); replies are in `replies`.
+    pub channel_messages: BTreeMap<String, Vec<Value>>,
+    /// Message id → reply `chatMessage` objects.
+    pub replies: BTreeMap<String, Vec<Value>>,
+    /// User ids of members.
+    pub member_ids: Vec<String>,
+}
+
+/// A 1:1 or group chat.
+#[derive(Debug, Clone, Default)]
+pub struct Chat {
+    /// Graph `chat` JSON.
+    pub chat: Value,
+    pub messages: Vec<Value>,
+    pub member_ids: Vec<String>,
+}
+
+/// Everything one user owns.
+#[derive(Debug, Clone, Default)]
+pub struct Mailbox {
+    /// Graph `mailboxSettings` JSON (time zone, language, working hours, automatic replies…).
+    pub settings: Value,
+    /// Graph `mailFolder` JSON objects (all levels; `parentFolderId` links them).
+    pub folders: Vec<Value>,
+    /// Well-known folder name (`inbox`, `drafts`, `sentitems`, `deleteditems`, `archive`, `junkemail`,
+    /// `outbox`, `msgfolderroot`) → folder id.
+    pub well_known_folders: BTreeMap<String, String>,
+    /// Graph `message` JSON objects; `parentFolderId` places each in a folder.
+    pub messages: Vec<Value>,
+    /// Message or event id → Graph `fileAttachment`/`itemAttachment` JSON (with `contentBytes`).
+    pub attachments: BTreeMap<String, Vec<Value>>,
+    /// Graph `outlookCategory` objects (the master category list).
+    pub categories: Vec<Value>,
+    /// Graph `calendar` JSON objects; the default one has `isDefaultCalendar: true`.
+    pub calendars: Vec<Value>,
+    /// Graph `event` JSON objects: single instances and series masters (with `recurrence`).
+    /// `_calendarId` says which calendar holds each.
+    pub events: Vec<Value>,
+    /// Graph `contactFolder` JSON objects.
+    pub contact_folders: Vec<Value>,
+    /// Graph `contact` JSON objects; `parentFolderId` places each.
+    pub contacts: Vec<Value>,
+    /// Graph `person` JSON objects, in relevance order.
+    pub people: Vec<Value>,
+    /// Graph `onlineMeeting` JSON objects.
+    pub online_meetings: Vec<Value>,
+}
+
+/// The whole sandbox state. Rebuilt from the seed on `/_admin/reset`.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    pub tenants: Vec<Tenant>,
+    pub users: Vec<User>,
+    /// User id → mailbox.
+    pub mailboxes: BTreeMap<String, Mailbox>,
+    pub teams: Vec<Team>,
+    pub chats: Vec<Chat>,
+}
+
+impl World {
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn user_by_upn(&self, upn: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.user_principal_name.eq_ignore_ascii_case(upn))
+    }
+
+    pub fn tenant(&self, id: &str) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| t.id == id)
+    }
+}
+
+/// Remove sandbox bookkeeping keys (`_…`) from an entity before it is sent.
+pub fn strip_internal(mut v: Value) -> Value {
+    if let Value::Object(map) = &mut v {
+        map.retain(|k, _| !k.starts_with('_'));
+    }
+    v
+}

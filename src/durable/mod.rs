@@ -1,0 +1,3 @@
+//! Durable Object classes. Each is a thin adapter: load state, call the core, persist.
+
+pub(crate) mod user_state;
