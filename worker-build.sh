@@ -7,7 +7,8 @@
 #
 # Usage: bash worker-build.sh [extra worker-build / cargo args]
 # Environment:
-#   BUILD_REVISION    exported for build.rs; default: git short rev (+ "-dirty"), or "unknown"
+#   BUILD_REVISION    exported for build.rs; default: git rev (12 hex, + "-dirty" if tracked
+#                     files have uncommitted changes), or "unknown" outside git / before a commit
 #   M365_NO_WASM_OPT  1 = never run wasm-opt
 #   NO_MINIFY         set = do not minify build/index.js (worker-build)
 set -euo pipefail
@@ -40,7 +41,7 @@ fi
 
 if [[ -z "${BUILD_REVISION:-}" ]]; then
   if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    BUILD_REVISION="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    BUILD_REVISION="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
     if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
       BUILD_REVISION="$BUILD_REVISION-dirty"
     fi
@@ -51,7 +52,7 @@ fi
 export BUILD_REVISION
 
 echo "worker-build.sh: $(rustc --version) via $(command -v cargo), revision $BUILD_REVISION${WASM_OPT_BIN:+, wasm-opt $WASM_OPT_BIN}" >&2
-"$M365_WORKER_BUILD" --release "${opt_args[@]}" "$@" || die "worker-build failed"
+"$M365_WORKER_BUILD" --release ${opt_args[@]+"${opt_args[@]}"} "$@" || die "worker-build failed"
 
 [[ -f build/index.js ]] || die "build/index.js was not produced"
 shopt -s nullglob

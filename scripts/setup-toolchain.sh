@@ -247,14 +247,22 @@ ensure_host_tool() {
     fi
     say "installing $crate $version (cargo install, several minutes)…"
     mkdir -p "$root"
-    local log="$root/install.log"
-    if ! env -u RUSTC -u CARGO -u RUSTFLAGS -u CARGO_BUILD_TARGET -u CARGO_TARGET_DIR \
-           CARGO_HTTP_TIMEOUT=60 CARGO_NET_RETRY=3 \
-           timeout 3600 "$HOST_CARGO" install --locked --quiet --root "$root" \
-             "$crate" --version "=$version" --bin "$bin" >"$log" 2>&1; then
+    local log="$root/install.log" locked=--locked
+    while ! env -u RUSTC -u CARGO -u RUSTFLAGS -u CARGO_BUILD_TARGET -u CARGO_TARGET_DIR \
+              CARGO_HTTP_TIMEOUT=60 CARGO_NET_RETRY=3 \
+              timeout 3600 "$HOST_CARGO" install $locked --quiet --root "$root" \
+                "$crate" --version "=$version" --bin "$bin" >"$log" 2>&1; do
+      # The crate's published Cargo.lock can pin a version the registry no longer serves
+      # (seen: wasm-bindgen-cli 0.2.130 -> webpki-roots 1.0.11). Then resolve afresh.
+      if [[ -n "$locked" ]] && grep -q 'failed to select a version' "$log"; then
+        say "note: $crate $version's Cargo.lock pins a version the registry lacks; retrying without --locked"
+        grep -m1 'failed to select a version' "$log" >&2 || true
+        locked=""
+        continue
+      fi
       tail -n 30 "$log" >&2
       die "cargo install $crate $version failed or timed out (log: $log)"
-    fi
+    done
     TOOL_PATH="$root/bin/$bin"
     found="$(installed_version "$TOOL_PATH")"
     [[ "$found" == "$version" ]] || die "$TOOL_PATH reports version '$found', expected $version"

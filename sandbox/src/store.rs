@@ -101,6 +101,23 @@ pub struct World {
     pub mailboxes: BTreeMap<String, Mailbox>,
     pub teams: Vec<Team>,
     pub chats: Vec<Chat>,
+    /// Attachment upload sessions by their token (the last segment of `uploadUrl`).
+    pub uploads: BTreeMap<String, UploadSession>,
+}
+
+/// A large-attachment upload in progress (`createUploadSession`, then ranged `PUT`s).
+#[derive(Debug, Clone, Default)]
+pub struct UploadSession {
+    pub user_id: String,
+    /// The message or event the attachment goes to (immutable id).
+    pub parent_id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: usize,
+    pub is_inline: bool,
+    pub received: Vec<u8>,
+    /// Unix seconds after which the session is gone.
+    pub expires: i64,
 }
 
 impl World {
@@ -112,6 +129,14 @@ impl World {
         self.users
             .iter()
             .find(|u| u.user_principal_name.eq_ignore_ascii_case(upn))
+    }
+
+    /// The seeded user whose mail address or UPN is `address`, if any.
+    pub fn user_by_address(&self, address: &str) -> Option<&User> {
+        self.users.iter().find(|u| {
+            u.user_principal_name.eq_ignore_ascii_case(address)
+                || u.profile.get("mail").and_then(Value::as_str).is_some_and(|m| m.eq_ignore_ascii_case(address))
+        })
     }
 
     pub fn tenant(&self, id: &str) -> Option<&Tenant> {

@@ -1,6 +1,17 @@
-//! Graph v1.0 routes.
-use crate::server::Shared;
-use axum::Router;
-pub fn routes() -> Router<Shared> {
-    Router::new()
-}
+//! Graph v1.0: routing, the request/reply types, presentation (ids, Prefer), `$batch`, and one
+//! module per workload.
+
+pub mod batch;
+pub mod calendar;
+pub mod contacts;
+pub mod mail;
+pub mod people;
+pub mod recurrence;
+pub mod request;
+pub mod router;
+pub mod shape;
+pub mod teams;
+pub mod tz;
+pub mod users;
+
+pub use router::routes;
