@@ -3,7 +3,7 @@
 # worker in workerd (`wrangler dev`, local Durable Objects and KV persisted under .state/),
 # wired to each other. Ctrl-C stops both.
 #
-# Environment: PORT (worker, default 8787), SANDBOX_PORT (default 8790).
+# Environment: PORT (worker, default 8787), SANDBOX_PORT (default 8790), INSPECTOR_PORT (9229).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -13,9 +13,11 @@ SANDBOX_PORT="${SANDBOX_PORT:-8790}"
 STATE_DIR="$ROOT/.state"
 mkdir -p "$STATE_DIR"
 
-step "Building the Microsoft 365 sandbox"
-native_cargo build --release -p m365-sandbox
-SANDBOX_BIN="$ROOT/target/release/m365-sandbox"
+# SANDBOX_PROFILE=dev reuses the debug build the tests make (the e2e test of this script does).
+SANDBOX_PROFILE="${SANDBOX_PROFILE:-release}"
+step "Building the Microsoft 365 sandbox ($SANDBOX_PROFILE)"
+native_cargo build --profile "$SANDBOX_PROFILE" -p m365-sandbox
+if [[ $SANDBOX_PROFILE == dev ]]; then SANDBOX_BIN="$ROOT/target/debug/m365-sandbox"; else SANDBOX_BIN="$ROOT/target/$SANDBOX_PROFILE/m365-sandbox"; fi
 
 step "Installing tools (first run only) and building the worker"
 load_tool_env
@@ -29,23 +31,34 @@ if [[ ! -f "$ROOT/.dev.vars" ]]; then
   echo "wrote .dev.vars (local secrets; gitignored)"
 fi
 
+# Each child runs in its own process group (setsid) so that stopping it also stops what it
+# spawned (wrangler runs workerd as a child).
 pids=()
+stopped=0
 cleanup() {
-  trap - INT TERM EXIT
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  ((stopped)) && return
+  stopped=1
+  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
   echo "stopped."
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
 
 step "Starting the sandbox on 127.0.0.1:$SANDBOX_PORT"
-"$SANDBOX_BIN" --host 127.0.0.1 --port "$SANDBOX_PORT" >"$STATE_DIR/sandbox.log" 2>&1 &
+setsid "$SANDBOX_BIN" --host 127.0.0.1 --port "$SANDBOX_PORT" >"$STATE_DIR/sandbox.log" 2>&1 &
 pids+=($!)
 wait_for_url "http://127.0.0.1:$SANDBOX_PORT/_admin" 30 "$STATE_DIR/sandbox.log"
 
 step "Starting the worker (wrangler dev) on 127.0.0.1:$PORT"
-node "$ROOT/node_modules/wrangler/wrangler-dist/cli.js" dev \
-  --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR/wrangler" \
+setsid node "$ROOT/node_modules/wrangler/wrangler-dist/cli.js" dev \
+  --ip 127.0.0.1 --port "$PORT" --inspector-port "${INSPECTOR_PORT:-9229}" --persist-to "$STATE_DIR/wrangler" \
   --var "ENTRA_AUTHORITY:http://127.0.0.1:$SANDBOX_PORT" \
   --var "GRAPH_BASE_URL:http://127.0.0.1:$SANDBOX_PORT/v1.0" \
   --show-interactive-dev-session=false >"$STATE_DIR/worker.log" 2>&1 &
@@ -72,5 +85,6 @@ cat <<MSG
 
 MSG
 curl -fsS "$BASE/health" && echo
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" || true
 echo "a process exited; see .state/*.log" >&2
+exit 1

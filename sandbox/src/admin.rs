@@ -138,11 +138,18 @@ impl Controls {
     }
 
     pub fn requests_since(&self, since: u64) -> Vec<RecordedRequest> {
-        lock(&self.log).iter().filter(|r| r.seq > since).cloned().collect()
+        lock(&self.log)
+            .iter()
+            .filter(|r| r.seq > since)
+            .cloned()
+            .collect()
     }
 
     pub fn set_faults(&self, config: FaultConfig) {
-        *lock(&self.faults) = FaultState { config, acc: [0.0; 3] };
+        *lock(&self.faults) = FaultState {
+            config,
+            acc: [0.0; 3],
+        };
     }
 
     pub fn faults(&self) -> FaultConfig {
@@ -163,7 +170,11 @@ impl Controls {
             let f = st.config.script.remove(0);
             return (latency, Some((f, retry)));
         }
-        let rates = [st.config.throttle_rate, st.config.unavailable_rate, st.config.gateway_timeout_rate];
+        let rates = [
+            st.config.throttle_rate,
+            st.config.unavailable_rate,
+            st.config.gateway_timeout_rate,
+        ];
         let kinds = [Fault::Throttle, Fault::Unavailable, Fault::GatewayTimeout];
         for i in 0..3 {
             st.acc[i] += rates[i].clamp(0.0, 1.0);
@@ -184,7 +195,10 @@ impl Controls {
             return None;
         }
         *n += 1;
-        Some(InFlight { controls: self, mailbox: mailbox.to_string() })
+        Some(InFlight {
+            controls: self,
+            mailbox: mailbox.to_string(),
+        })
     }
 }
 
@@ -213,8 +227,12 @@ impl Fault {
                 "Application is over its MailboxConcurrency limit.",
             )
             .with_retry_after(retry_after),
-            Self::Unavailable => GraphError::new(503, "ServiceNotAvailable", "Service is temporarily unavailable.")
-                .with_retry_after(retry_after),
+            Self::Unavailable => GraphError::new(
+                503,
+                "ServiceNotAvailable",
+                "Service is temporarily unavailable.",
+            )
+            .with_retry_after(retry_after),
             Self::GatewayTimeout => GraphError::new(504, "UnknownError", "Gateway timeout."),
         }
     }
@@ -224,13 +242,19 @@ impl Fault {
 /// verification; authentication happens in the Graph handlers), else the token itself.
 fn mailbox_key(headers: &HeaderMap) -> Option<String> {
     let auth = headers.get("authorization")?.to_str().ok()?;
-    let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer "))?;
+    let token = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("bearer "))?;
     let payload = token.split('.').nth(1)?;
     let claims: Value = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())?;
-    claims.get("oid").and_then(Value::as_str).map(str::to_string).or_else(|| Some(token.to_string()))
+    claims
+        .get("oid")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| Some(token.to_string()))
 }
 
 fn loggable_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
@@ -241,7 +265,10 @@ fn loggable_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
             let v = if k.as_str() == "authorization" {
                 // Tests need to know a token was sent and which one, never the token itself.
                 let (scheme, rest) = v.split_once(' ').unwrap_or((v, ""));
-                let digest = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), rest));
+                let digest = sha2::Digest::finalize(sha2::Digest::chain_update(
+                    sha2::Sha256::default(),
+                    rest,
+                ));
                 let fp: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
                 format!("{scheme} <{} chars, sha256 {fp}…>", rest.len())
             } else {
@@ -263,7 +290,12 @@ pub async fn record_and_inject(State(state): State<Shared>, req: Request, next: 
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            return GraphError::new(413, "RequestEntityTooLarge", "The request body is too large.").into_response();
+            return GraphError::new(
+                413,
+                "RequestEntityTooLarge",
+                "The request body is too large.",
+            )
+            .into_response();
         }
     };
     let seq = state.controls.next_seq();
@@ -316,7 +348,9 @@ pub async fn record_and_inject(State(state): State<Shared>, req: Request, next: 
     }
     let mut parts = parts;
     parts.extensions.insert(RequestSeq(seq));
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     drop(guard);
     rec.status = resp.status().as_u16();
     state.controls.record(rec);
@@ -356,7 +390,10 @@ pub fn routes() -> Router<Shared> {
         .route("/_admin", get(index))
         .route("/_admin/reset", post(reset))
         .route("/_admin/requests", get(requests).delete(clear_requests))
-        .route("/_admin/faults", get(get_faults).post(set_faults).delete(clear_faults))
+        .route(
+            "/_admin/faults",
+            get(get_faults).post(set_faults).delete(clear_faults),
+        )
         .route("/_admin/clock", get(get_clock).post(set_clock))
 }
 
@@ -409,7 +446,11 @@ async fn set_faults(State(state): State<Shared>, body: Bytes) -> Response {
             state.controls.set_faults(cfg.clone());
             Json(cfg).into_response()
         }
-        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e.to_string()}))).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
     }
 }
 
@@ -419,7 +460,9 @@ async fn clear_faults(State(state): State<Shared>) -> StatusCode {
 }
 
 async fn get_clock(State(state): State<Shared>) -> Json<Value> {
-    Json(json!({"now": state.now().to_rfc3339(), "offsetSeconds": state.controls.clock_offset_seconds()}))
+    Json(
+        json!({"now": state.now().to_rfc3339(), "offsetSeconds": state.controls.clock_offset_seconds()}),
+    )
 }
 
 async fn set_clock(State(state): State<Shared>, body: Bytes) -> Response {
@@ -433,6 +476,10 @@ async fn set_clock(State(state): State<Shared>, body: Bytes) -> Response {
             }
             get_clock(State(state)).await.into_response()
         }
-        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e.to_string()}))).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
     }
 }

@@ -26,14 +26,22 @@ fn usage() -> ! {
 }
 
 fn parse_args(args: &[String]) -> Options {
-    let mut o = Options { host: "127.0.0.1".into(), port: 8790, anchor: None };
+    let mut o = Options {
+        host: "127.0.0.1".into(),
+        port: 8790,
+        anchor: None,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().cloned().unwrap_or_else(|| usage());
         match a.as_str() {
             "--host" => o.host = value(),
             "--port" => o.port = value().parse().unwrap_or_else(|_| usage()),
-            "--anchor" => o.anchor = Some(NaiveDate::parse_from_str(&value(), "%Y-%m-%d").unwrap_or_else(|_| usage())),
+            "--anchor" => {
+                o.anchor = Some(
+                    NaiveDate::parse_from_str(&value(), "%Y-%m-%d").unwrap_or_else(|_| usage()),
+                )
+            }
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -45,7 +53,9 @@ fn parse_args(args: &[String]) -> Options {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("extract-schema") {
-        let (Some(csdl), Some(out)) = (args.get(1), args.get(2)) else { usage() };
+        let (Some(csdl), Some(out)) = (args.get(1), args.get(2)) else {
+            usage()
+        };
         match m365_sandbox::schema::extract_to_file(csdl, out) {
             Ok(()) => return,
             Err(e) => {
@@ -79,7 +89,10 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         eprintln!("m365-sandbox: {e}");
         std::process::exit(1)
     }

@@ -135,7 +135,10 @@ impl World {
     pub fn user_by_address(&self, address: &str) -> Option<&User> {
         self.users.iter().find(|u| {
             u.user_principal_name.eq_ignore_ascii_case(address)
-                || u.profile.get("mail").and_then(Value::as_str).is_some_and(|m| m.eq_ignore_ascii_case(address))
+                || u.profile
+                    .get("mail")
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.eq_ignore_ascii_case(address))
         })
     }
 

@@ -16,11 +16,21 @@ use super::{
     request::GraphRequest,
     router::{execute, ReplyBody},
 };
-use crate::{admin::{RecordedRequest, RequestSeq}, entra, error::GraphError, server::Shared};
+use crate::{
+    admin::{RecordedRequest, RequestSeq},
+    entra,
+    error::GraphError,
+    server::Shared,
+};
 
 pub const MAX_REQUESTS: usize = 20;
 
-pub async fn handle(State(state): State<Shared>, seq: Option<Extension<RequestSeq>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn handle(
+    State(state): State<Shared>,
+    seq: Option<Extension<RequestSeq>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let batch_seq = seq.map_or(0, |Extension(RequestSeq(s))| s);
     match run(&state, &headers, &body, batch_seq) {
         Ok(v) => Json(v).into_response(),
@@ -28,15 +38,30 @@ pub async fn handle(State(state): State<Shared>, seq: Option<Extension<RequestSe
     }
 }
 
-fn run(state: &crate::server::Sandbox, headers: &HeaderMap, body: &[u8], batch_seq: u64) -> Result<Value, GraphError> {
-    entra::authenticate(state, headers.get("authorization").and_then(|v| v.to_str().ok()))?;
-    let payload: Value = serde_json::from_slice(body).map_err(|_| GraphError::bad_request("Invalid batch payload format."))?;
-    let requests = payload.get("requests").and_then(Value::as_array).ok_or_else(|| GraphError::bad_request("Invalid batch payload format."))?;
+fn run(
+    state: &crate::server::Sandbox,
+    headers: &HeaderMap,
+    body: &[u8],
+    batch_seq: u64,
+) -> Result<Value, GraphError> {
+    entra::authenticate(
+        state,
+        headers.get("authorization").and_then(|v| v.to_str().ok()),
+    )?;
+    let payload: Value = serde_json::from_slice(body)
+        .map_err(|_| GraphError::bad_request("Invalid batch payload format."))?;
+    let requests = payload
+        .get("requests")
+        .and_then(Value::as_array)
+        .ok_or_else(|| GraphError::bad_request("Invalid batch payload format."))?;
     if requests.is_empty() {
         return Err(GraphError::bad_request("Invalid batch payload format."));
     }
     if requests.len() > MAX_REQUESTS {
-        return Err(GraphError::bad_request(format!("The number of batch requests ({}) exceeds the limit of {MAX_REQUESTS}.", requests.len())));
+        return Err(GraphError::bad_request(format!(
+            "The number of batch requests ({}) exceeds the limit of {MAX_REQUESTS}.",
+            requests.len()
+        )));
     }
     let mut ids: Vec<String> = Vec::new();
     for r in requests {
@@ -46,9 +71,16 @@ fn run(state: &crate::server::Sandbox, headers: &HeaderMap, body: &[u8], batch_s
             _ => return Err(GraphError::bad_request("Batch request id is missing.")),
         };
         if ids.contains(&id) {
-            return Err(GraphError::bad_request(format!("Batch request id '{id}' is duplicated.")));
+            return Err(GraphError::bad_request(format!(
+                "Batch request id '{id}' is duplicated."
+            )));
         }
-        for dep in r.get("dependsOn").and_then(Value::as_array).into_iter().flatten() {
+        for dep in r
+            .get("dependsOn")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !dep.as_str().is_some_and(|d| ids.iter().any(|i| i == d)) {
                 return Err(GraphError::bad_request(format!("Batch request '{id}' depends on '{dep}', which is not an earlier request in the batch.")));
             }
@@ -67,7 +99,14 @@ fn run(state: &crate::server::Sandbox, headers: &HeaderMap, body: &[u8], batch_s
             .filter_map(Value::as_str)
             .any(|d| statuses.iter().any(|(i, s)| i == d && *s >= 400));
         let resp = if failed_dep {
-            error_response(id, &GraphError::new(424, "FailedDependency", "A request this request depends on failed."))
+            error_response(
+                id,
+                &GraphError::new(
+                    424,
+                    "FailedDependency",
+                    "A request this request depends on failed.",
+                ),
+            )
         } else {
             sub_request(state, headers, r, id, batch_seq)
         };
@@ -87,16 +126,36 @@ fn error_response(id: &str, e: &GraphError) -> Value {
     json!({ "id": id, "status": e.status, "headers": headers, "body": e.body(&crate::server::new_id(), &chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()) })
 }
 
-fn sub_request(state: &crate::server::Sandbox, outer: &HeaderMap, r: &Value, id: &str, batch_seq: u64) -> Value {
-    let method = r.get("method").and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
+fn sub_request(
+    state: &crate::server::Sandbox,
+    outer: &HeaderMap,
+    r: &Value,
+    id: &str,
+    batch_seq: u64,
+) -> Value {
+    let method = r
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_uppercase();
     let url = r.get("url").and_then(Value::as_str).unwrap_or("");
     let Ok(method) = Method::from_bytes(method.as_bytes()) else {
-        return error_response(id, &GraphError::bad_request("Invalid HTTP method in batch request."));
+        return error_response(
+            id,
+            &GraphError::bad_request("Invalid HTTP method in batch request."),
+        );
     };
     if url.is_empty() || url.contains("://") || url.contains("$batch") {
-        return error_response(id, &GraphError::bad_request("Batch request URLs must be relative, e.g. '/me/messages'."));
+        return error_response(
+            id,
+            &GraphError::bad_request("Batch request URLs must be relative, e.g. '/me/messages'."),
+        );
     }
-    let url = if url.starts_with('/') { url.to_string() } else { format!("/{url}") };
+    let url = if url.starts_with('/') {
+        url.to_string()
+    } else {
+        format!("/{url}")
+    };
     let (path, query) = match url.split_once('?') {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
         None => (url.clone(), None),
@@ -107,7 +166,10 @@ fn sub_request(state: &crate::server::Sandbox, outer: &HeaderMap, r: &Value, id:
     }
     if let Some(h) = r.get("headers").and_then(Value::as_object) {
         for (k, v) in h {
-            if let (Ok(name), Some(Ok(val))) = (HeaderName::try_from(k.as_str()), v.as_str().map(HeaderValue::from_str)) {
+            if let (Ok(name), Some(Ok(val))) = (
+                HeaderName::try_from(k.as_str()),
+                v.as_str().map(HeaderValue::from_str),
+            ) {
                 headers.append(name, val);
             }
         }
@@ -116,7 +178,12 @@ fn sub_request(state: &crate::server::Sandbox, outer: &HeaderMap, r: &Value, id:
         None | Some(Value::Null) => Vec::new(),
         Some(b) => {
             if !headers.contains_key("content-type") {
-                return error_response(id, &GraphError::bad_request("Content-Type header must be specified when a body is present."));
+                return error_response(
+                    id,
+                    &GraphError::bad_request(
+                        "Content-Type header must be specified when a body is present.",
+                    ),
+                );
             }
             match b {
                 Value::String(s) => s.clone().into_bytes(),
@@ -124,7 +191,13 @@ fn sub_request(state: &crate::server::Sandbox, outer: &HeaderMap, r: &Value, id:
             }
         }
     };
-    let greq = GraphRequest::new(method.clone(), &path, query.clone(), headers.clone(), body.clone());
+    let greq = GraphRequest::new(
+        method.clone(),
+        &path,
+        query.clone(),
+        headers.clone(),
+        body.clone(),
+    );
 
     // Each sub-request is throttled on its own, as Graph does.
     let (_, fault) = state.controls.draw(&path);
@@ -145,9 +218,15 @@ fn sub_request(state: &crate::server::Sandbox, outer: &HeaderMap, r: &Value, id:
                     h.insert("Content-Type".into(), json!("application/json"));
                     v
                 }
-                ReplyBody::Bytes { content_type, bytes } => {
+                ReplyBody::Bytes {
+                    content_type,
+                    bytes,
+                } => {
                     h.insert("Content-Type".into(), json!(content_type));
-                    json!(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes))
+                    json!(base64::Engine::encode(
+                        &base64::engine::general_purpose::STANDARD,
+                        bytes
+                    ))
                 }
             };
             let mut v = json!({ "id": id, "status": reply.status, "headers": h });

@@ -40,7 +40,9 @@ use std::collections::BTreeSet;
 
 use axum::http::Method;
 use base64::Engine as _;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
 
@@ -66,12 +68,21 @@ const WRITE: &[&str] = &["Calendars.ReadWrite"];
 /// Calendars.ReadWrite.Shared (implied).
 const SHARED_READ: &[&str] = &["Calendars.Read.Shared"];
 /// outlookuser-supportedtimezones / supportedlanguages: User.Read is the least privileged.
-const USER_READ: &[&str] = &["User.Read", "User.ReadBasic.All", "User.Read.All", "User.ReadWrite", "MailboxSettings.Read"];
+const USER_READ: &[&str] = &[
+    "User.Read",
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite",
+    "MailboxSettings.Read",
+];
 
 pub const EVENTS: CollectionRules = CollectionRules::new("event");
 
 /// calendarView and instances: Exchange returns the expanded view in start order.
-pub const CALENDAR_VIEW: CollectionRules = CollectionRules { default_orderby: Some("start/dateTime"), ..CollectionRules::new("event") };
+pub const CALENDAR_VIEW: CollectionRules = CollectionRules {
+    default_orderby: Some("start/dateTime"),
+    ..CollectionRules::new("event")
+};
 
 pub const CALENDARS: CollectionRules = CollectionRules::new("calendar");
 
@@ -137,7 +148,12 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReques
 /// `/me/outlook/…` paths other than `masterCategories`, which `mail::handle` forwards here:
 /// `supportedTimeZones`, `supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')`
 /// and `supportedLanguages`. `None` when the path is not one of these.
-pub fn outlook_extra(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphRequest) -> Option<Outcome> {
+pub fn outlook_extra(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    rest: &[&str],
+    req: &GraphRequest,
+) -> Option<Outcome> {
     let [first, f] = rest else { return None };
     if *first != "outlook" {
         return None;
@@ -160,7 +176,11 @@ fn iso(t: DateTime<Utc>) -> String {
 
 /// Event timestamps are written with seven fractional digits.
 fn iso7(t: DateTime<Utc>) -> String {
-    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
 }
 
 fn change_key() -> String {
@@ -180,7 +200,12 @@ fn dtz_utc(t: DateTime<Utc>) -> Value {
 
 /// The zone results are shown in: `Prefer: outlook.timezone` when it resolves, else UTC.
 fn out_zone(ctx: &Ctx<'_>) -> (Tz, String) {
-    match ctx.prefs.timezone.as_deref().and_then(|n| tz::resolve(n).map(|z| (z, n.to_string()))) {
+    match ctx
+        .prefs
+        .timezone
+        .as_deref()
+        .and_then(|n| tz::resolve(n).map(|z| (z, n.to_string())))
+    {
         Some(x) => x,
         None => (Tz::UTC, "UTC".to_string()),
     }
@@ -218,7 +243,11 @@ fn not_found() -> GraphError {
 /// Property validation failure, as Graph reports bad event times and recurrences
 /// (microsoftgraph/microsoft-graph-docs#7919: "At least one property failed validation.").
 fn validation_failure() -> GraphError {
-    GraphError::new(400, "ErrorPropertyValidationFailure", "At least one property failed validation.")
+    GraphError::new(
+        400,
+        "ErrorPropertyValidationFailure",
+        "At least one property failed validation.",
+    )
 }
 
 fn tz_not_supported(name: &str) -> GraphError {
@@ -237,7 +266,11 @@ fn query_param(req: &GraphRequest, name: &str) -> Option<String> {
         let k = percent_encoding::percent_decode_str(k).decode_utf8_lossy();
         if k.trim().eq_ignore_ascii_case(name) {
             // A literal `+` in an ISO offset is common in hand-written URLs; keep it.
-            Some(percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+            Some(
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
         } else {
             None
         }
@@ -264,7 +297,9 @@ pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
     if let Some(n) = tz::parse_local(s) {
         return Some(Utc.from_utc_datetime(&n));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
 }
 
 /// `startDateTime`/`endDateTime` of calendarView and instances.
@@ -277,9 +312,19 @@ fn window(req: &GraphRequest) -> Result<(DateTime<Utc>, DateTime<Utc>), GraphErr
             "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
         )
     };
-    let s = query_param(req, "startDateTime").filter(|s| !s.trim().is_empty()).ok_or_else(missing)?;
-    let e = query_param(req, "endDateTime").filter(|s| !s.trim().is_empty()).ok_or_else(missing)?;
-    let bad = |name: &str, v: &str| GraphError::new(400, "ErrorInvalidParameter", format!("The value '{v}' of parameter '{name}' is invalid."));
+    let s = query_param(req, "startDateTime")
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(missing)?;
+    let e = query_param(req, "endDateTime")
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(missing)?;
+    let bad = |name: &str, v: &str| {
+        GraphError::new(
+            400,
+            "ErrorInvalidParameter",
+            format!("The value '{v}' of parameter '{name}' is invalid."),
+        )
+    };
     let start = parse_instant(&s).ok_or_else(|| bad("StartDateTime", &s))?;
     let end = parse_instant(&e).ok_or_else(|| bad("EndDateTime", &e))?;
     Ok((start, end))
@@ -321,8 +366,8 @@ fn calendar_json(world: &World, ctx: &Ctx<'_>, name: &str, color: &str) -> Value
         "canShare": true,
         "canViewPrivateItems": true,
         "canEdit": true,
-        "allowedOnlineMeetingProviders": if personal { json!(["skypeForConsumer"]) } else { json!(["teamsForBusiness"]) },
-        "defaultOnlineMeetingProvider": if personal { "skypeForConsumer" } else { "teamsForBusiness" },
+        "allowedOnlineMeetingProviders": if personal { json!([]) } else { json!(["teamsForBusiness"]) },
+        "defaultOnlineMeetingProvider": if personal { "unknown" } else { "teamsForBusiness" },
         "isTallyingResponses": true,
         "isRemovable": true,
         "owner": email_of(world, &ctx.user_id),
@@ -342,14 +387,30 @@ fn calendars(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
             ctx.schema.check_body("microsoft.graph.calendar", &body)?;
             let name = str_of(&body, "name").trim().to_string();
             if name.is_empty() {
-                return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'Name' is empty."));
+                return Err(GraphError::new(
+                    400,
+                    "ErrorInvalidParameter",
+                    "The value of the parameter 'Name' is empty.",
+                ));
             }
-            let color = body.get("color").and_then(Value::as_str).unwrap_or("auto").to_string();
+            let color = body
+                .get("color")
+                .and_then(Value::as_str)
+                .unwrap_or("auto")
+                .to_string();
             let mut cal = calendar_json(world, ctx, &name, &color);
             let mb = mailbox(world, ctx)?;
             // Exchange's folder-name uniqueness applies to calendars too.
-            if mb.calendars.iter().any(|c| str_of(c, "name").eq_ignore_ascii_case(&name)) {
-                return Err(GraphError::new(409, "ErrorFolderExists", "A folder with the specified name already exists."));
+            if mb
+                .calendars
+                .iter()
+                .any(|c| str_of(c, "name").eq_ignore_ascii_case(&name))
+            {
+                return Err(GraphError::new(
+                    409,
+                    "ErrorFolderExists",
+                    "A folder with the specified name already exists.",
+                ));
             }
             if let Some(h) = body.get("hexColor").and_then(Value::as_str) {
                 cal["hexColor"] = json!(h);
@@ -363,7 +424,13 @@ fn calendars(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
 
 fn with_context(v: Value, ctx: &Ctx<'_>, set: &str) -> Value {
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(format!("{}/v1.0/$metadata#users('{}')/{set}/$entity", ctx.base_url, ctx.user_id)));
+    out.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}/v1.0/$metadata#users('{}')/{set}/$entity",
+            ctx.base_url, ctx.user_id
+        )),
+    );
     if let Value::Object(m) = v {
         out.extend(m);
     }
@@ -371,25 +438,49 @@ fn with_context(v: Value, ctx: &Ctx<'_>, set: &str) -> Value {
 }
 
 /// `/me/calendar` (default) or `/me/calendars/{id}`.
-fn calendar_item(world: &mut World, ctx: &Ctx<'_>, given: Option<&str>, req: &GraphRequest) -> Outcome {
+fn calendar_item(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    given: Option<&str>,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let id = match given {
         Some(g) => calendar_id(mb, g)?,
         None => default_calendar_id(mb)?,
     };
-    let idx = mb.calendars.iter().position(|c| c["id"] == id.as_str()).ok_or_else(not_found)?;
+    let idx = mb
+        .calendars
+        .iter()
+        .position(|c| c["id"] == id.as_str())
+        .ok_or_else(not_found)?;
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, READ)?;
-            shape::single(mb.calendars[idx].clone(), IdKind::Plain, &CALENDARS, ctx, req)
+            shape::single(
+                mb.calendars[idx].clone(),
+                IdKind::Plain,
+                &CALENDARS,
+                ctx,
+                req,
+            )
         }
         Method::PATCH => {
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.calendar", &body)?;
             if let Some(name) = body.get("name").and_then(Value::as_str) {
-                if mb.calendars.iter().enumerate().any(|(i, c)| i != idx && str_of(c, "name").eq_ignore_ascii_case(name)) {
-                    return Err(GraphError::new(409, "ErrorFolderExists", "A folder with the specified name already exists."));
+                if mb
+                    .calendars
+                    .iter()
+                    .enumerate()
+                    .any(|(i, c)| i != idx && str_of(c, "name").eq_ignore_ascii_case(name))
+                {
+                    return Err(GraphError::new(
+                        409,
+                        "ErrorFolderExists",
+                        "A folder with the specified name already exists.",
+                    ));
                 }
             }
             let cal = &mut mb.calendars[idx];
@@ -401,10 +492,19 @@ fn calendar_item(world: &mut World, ctx: &Ctx<'_>, given: Option<&str>, req: &Gr
             require_scope(ctx.principal, WRITE)?;
             if mb.calendars[idx]["isDefaultCalendar"] == true {
                 // The default calendar is a distinguished folder (EWS ErrorDeleteDistinguishedFolder).
-                return Err(GraphError::new(400, "ErrorDeleteDistinguishedFolder", "Distinguished folders cannot be deleted."));
+                return Err(GraphError::new(
+                    400,
+                    "ErrorDeleteDistinguishedFolder",
+                    "Distinguished folders cannot be deleted.",
+                ));
             }
             mb.calendars.remove(idx);
-            let gone: Vec<String> = mb.events.iter().filter(|e| e["_calendarId"] == id.as_str()).filter_map(|e| e["id"].as_str().map(str::to_string)).collect();
+            let gone: Vec<String> = mb
+                .events
+                .iter()
+                .filter(|e| e["_calendarId"] == id.as_str())
+                .filter_map(|e| e["id"].as_str().map(str::to_string))
+                .collect();
             mb.events.retain(|e| e["_calendarId"] != id.as_str());
             for g in gone {
                 mb.attachments.remove(&g);
@@ -416,7 +516,8 @@ fn calendar_item(world: &mut World, ctx: &Ctx<'_>, given: Option<&str>, req: &Gr
 }
 
 fn calendar_group_id(user_id: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("calendar-group\u{1f}{user_id}\u{1f}my-calendars"))
+    base64::engine::general_purpose::STANDARD
+        .encode(format!("calendar-group\u{1f}{user_id}\u{1f}my-calendars"))
 }
 
 fn calendar_group_check(world: &mut World, ctx: &Ctx<'_>, g: &str) -> Result<(), GraphError> {
@@ -429,7 +530,12 @@ fn calendar_group_check(world: &mut World, ctx: &Ctx<'_>, g: &str) -> Result<(),
 }
 
 /// The mailbox has one calendar group, "My Calendars", holding every calendar.
-fn calendar_groups(world: &mut World, ctx: &Ctx<'_>, one: Option<&str>, req: &GraphRequest) -> Outcome {
+fn calendar_groups(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    one: Option<&str>,
+    req: &GraphRequest,
+) -> Outcome {
     if req.method != Method::GET {
         return Err(method_not_allowed());
     }
@@ -443,7 +549,9 @@ fn calendar_groups(world: &mut World, ctx: &Ctx<'_>, one: Option<&str>, req: &Gr
     });
     match one {
         None => shape::page(vec![group], IdKind::Plain, &CALENDAR_GROUPS, ctx, req),
-        Some(g) if g == group["id"] => shape::single(group, IdKind::Plain, &CALENDAR_GROUPS, ctx, req),
+        Some(g) if g == group["id"] => {
+            shape::single(group, IdKind::Plain, &CALENDAR_GROUPS, ctx, req)
+        }
         Some(_) => Err(not_found()),
     }
 }
@@ -456,7 +564,8 @@ fn calendar_groups(world: &mut World, ctx: &Ctx<'_>, one: Option<&str>, req: &Gr
 /// `originalStartTimeZone`, then `start.timeZone`.
 fn event_zone_name(ev: &Value) -> String {
     let candidates = [
-        ev.pointer("/recurrence/range/recurrenceTimeZone").and_then(Value::as_str),
+        ev.pointer("/recurrence/range/recurrenceTimeZone")
+            .and_then(Value::as_str),
         ev.get("originalStartTimeZone").and_then(Value::as_str),
         ev.pointer("/start/timeZone").and_then(Value::as_str),
     ];
@@ -489,7 +598,10 @@ fn span(ev: &Value) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let zone = zone_of(&event_zone_name(ev));
         let s = all_day_date(&ev["start"], zone)?;
         let e = all_day_date(&ev["end"], zone)?;
-        Some((tz::to_utc(s.and_time(NaiveTime::MIN), zone), tz::to_utc(e.and_time(NaiveTime::MIN), zone)))
+        Some((
+            tz::to_utc(s.and_time(NaiveTime::MIN), zone),
+            tz::to_utc(e.and_time(NaiveTime::MIN), zone),
+        ))
     } else {
         Some((tz::instant(&ev["start"])?, tz::instant(&ev["end"])?))
     }
@@ -512,11 +624,18 @@ fn series(ev: &Value) -> Option<Series> {
         let e = all_day_date(&ev["end"], zone)?;
         (s.and_time(NaiveTime::MIN), e.and_time(NaiveTime::MIN))
     } else {
-        let s = tz::instant(&ev["start"])?.with_timezone(&zone).naive_local();
+        let s = tz::instant(&ev["start"])?
+            .with_timezone(&zone)
+            .naive_local();
         let e = tz::instant(&ev["end"])?.with_timezone(&zone).naive_local();
         (s, e)
     };
-    Some(Series { rec, zone, start_local, end_local })
+    Some(Series {
+        rec,
+        zone,
+        start_local,
+        end_local,
+    })
 }
 
 const OCC_PREFIX: &str = "AAMkOcc";
@@ -525,14 +644,25 @@ const OCC_PREFIX: &str = "AAMkOcc";
 /// start, and decodable back to both.
 fn occurrence_id(master: &str, original_start: DateTime<Utc>) -> String {
     let raw = format!("{master}\u{1f}{}", occ_key(original_start));
-    format!("{OCC_PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(raw))
+    format!(
+        "{OCC_PREFIX}{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 fn parse_occurrence_id(imm: &str) -> Option<(String, DateTime<Utc>)> {
     let rest = imm.strip_prefix(OCC_PREFIX)?;
-    let raw = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(rest).ok()?).ok()?;
+    let raw = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?,
+    )
+    .ok()?;
     let (master, key) = raw.split_once('\u{1f}')?;
-    Some((master.to_string(), DateTime::parse_from_rfc3339(key).ok()?.with_timezone(&Utc)))
+    Some((
+        master.to_string(),
+        DateTime::parse_from_rfc3339(key).ok()?.with_timezone(&Utc),
+    ))
 }
 
 fn occ_key(t: DateTime<Utc>) -> String {
@@ -540,7 +670,14 @@ fn occ_key(t: DateTime<Utc>) -> String {
 }
 
 fn key_list(ev: &Value, k: &str) -> Vec<String> {
-    ev.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    ev.get(k)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn push_key(ev: &mut Value, k: &str, key: &str) {
@@ -603,14 +740,27 @@ fn occurrence_at(master: &Value, t: DateTime<Utc>) -> Option<Occurrence> {
 
 /// Occurrences and exceptions of a series overlapping `[from, to)`.
 fn expand_series(master: &Value, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Value> {
-    let Some(s) = series(master) else { return Vec::new() };
+    let Some(s) = series(master) else {
+        return Vec::new();
+    };
     let cancelled = key_list(master, "_cancelled");
-    let exceptions: Vec<String> = master.get("_exceptions").and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let exceptions: Vec<String> = master
+        .get("_exceptions")
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     // Exceptions may move an occurrence: look a little wider and re-check each one's own span.
     let slack = Duration::days(7);
-    for occ in recurrence::expand(&s.rec, s.start_local, s.end_local, s.zone, from - slack, to + slack) {
+    for occ in recurrence::expand(
+        &s.rec,
+        s.start_local,
+        s.end_local,
+        s.zone,
+        from - slack,
+        to + slack,
+    ) {
         let key = occ_key(occ.start);
         seen.insert(key.clone());
         if cancelled.contains(&key) {
@@ -621,8 +771,14 @@ fn expand_series(master: &Value, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<
             out.push(v);
         }
     }
-    for key in exceptions.iter().filter(|k| !seen.contains(*k) && !cancelled.contains(*k)) {
-        if let Some(t) = DateTime::parse_from_rfc3339(key).ok().map(|t| t.with_timezone(&Utc)) {
+    for key in exceptions
+        .iter()
+        .filter(|k| !seen.contains(*k) && !cancelled.contains(*k))
+    {
+        if let Some(t) = DateTime::parse_from_rfc3339(key)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+        {
             if let Some(occ) = occurrence_at(master, t) {
                 let v = materialize(master, &occ);
                 if overlaps(&v, from, to) {
@@ -645,7 +801,11 @@ fn is_master(ev: &Value) -> bool {
 /// Single events and expanded occurrences of one calendar (or all) overlapping the window.
 fn expanded(mb: &Mailbox, cal: Option<&str>, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Value> {
     let mut out = Vec::new();
-    for ev in mb.events.iter().filter(|e| cal.is_none_or(|c| e["_calendarId"] == c)) {
+    for ev in mb
+        .events
+        .iter()
+        .filter(|e| cal.is_none_or(|c| e["_calendarId"] == c))
+    {
         if is_master(ev) {
             out.extend(expand_series(ev, from, to));
         } else if overlaps(ev, from, to) {
@@ -664,7 +824,13 @@ fn present(mut ev: Value, ctx: &Ctx<'_>) -> Value {
     }
     if is_all_day(&ev) {
         let zone = zone_of(&event_zone_name(&ev));
-        let label = ctx.prefs.timezone.as_deref().filter(|n| tz::resolve(n).is_some()).unwrap_or("UTC").to_string();
+        let label = ctx
+            .prefs
+            .timezone
+            .as_deref()
+            .filter(|n| tz::resolve(n).is_some())
+            .unwrap_or("UTC")
+            .to_string();
         for k in ["start", "end"] {
             if let Some(d) = all_day_date(&ev[k], zone) {
                 ev[k] = json!({"dateTime": tz::format_local(d.and_time(NaiveTime::MIN)), "timeZone": label});
@@ -701,7 +867,11 @@ fn resolve(mb: &Mailbox, id: &str, cal: Option<&str>) -> Result<Target, GraphErr
         Some((master, start)) => (Some(start), master),
         None => (None, imm),
     };
-    let idx = mb.events.iter().position(|e| e["id"] == master_id.as_str()).ok_or_else(not_found)?;
+    let idx = mb
+        .events
+        .iter()
+        .position(|e| e["id"] == master_id.as_str())
+        .ok_or_else(not_found)?;
     let ev = &mb.events[idx];
     let ev_cal = str_of(ev, "_calendarId");
     if folder.as_deref().is_some_and(|f| f != ev_cal) || cal.is_some_and(|c| c != ev_cal) {
@@ -741,7 +911,12 @@ fn events(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, req: &GraphRequ
                 Some(c) => c,
                 None => default_calendar_id(mb)?,
             };
-            let items = mb.events.iter().filter(|e| e["_calendarId"] == cal.as_str()).map(|e| present(e.clone(), ctx)).collect();
+            let items = mb
+                .events
+                .iter()
+                .filter(|e| e["_calendarId"] == cal.as_str())
+                .map(|e| present(e.clone(), ctx))
+                .collect();
             strip_page(shape::page(items, IdKind::InCalendar, &EVENTS, ctx, req))
         }
         Method::POST => {
@@ -752,7 +927,10 @@ fn events(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, req: &GraphRequ
                 None => default_calendar_id(mailbox(world, ctx)?)?,
             };
             let ev = create_event(world, ctx, &cal, &body)?;
-            Ok(shape::prefer_applied(Reply::created(present_one(ev, ctx)), ctx))
+            Ok(shape::prefer_applied(
+                Reply::created(present_one(ev, ctx)),
+                ctx,
+            ))
         }
         _ => Err(method_not_allowed()),
     }
@@ -789,14 +967,27 @@ fn view(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, req: &GraphReques
     let mut items = expanded(mb, Some(&cal), from, to);
     items.sort_by_key(|e| span(e).map(|(s, _)| s));
     let items = items.into_iter().map(|e| present(e, ctx)).collect();
-    strip_page(shape::page(items, IdKind::InCalendar, &CALENDAR_VIEW, ctx, req))
+    strip_page(shape::page(
+        items,
+        IdKind::InCalendar,
+        &CALENDAR_VIEW,
+        ctx,
+        req,
+    ))
 }
 
 // =============================================================================================
 // One event
 // =============================================================================================
 
-fn event(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, id: &str, tail: &[&str], req: &GraphRequest) -> Outcome {
+fn event(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    cal: Option<String>,
+    id: &str,
+    tail: &[&str],
+    req: &GraphRequest,
+) -> Outcome {
     let m = req.method.clone();
     let target = resolve(mailbox(world, ctx)?, id, cal.as_deref())?;
     match tail {
@@ -804,7 +995,13 @@ fn event(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, id: &str, tail: 
             Method::GET => {
                 require_scope(ctx.principal, READ)?;
                 let v = target_value(mailbox(world, ctx)?, target)?;
-                strip_page(shape::single(present(v, ctx), IdKind::InCalendar, &EVENTS, ctx, req))
+                strip_page(shape::single(
+                    present(v, ctx),
+                    IdKind::InCalendar,
+                    &EVENTS,
+                    ctx,
+                    req,
+                ))
             }
             Method::PATCH => {
                 require_scope(ctx.principal, WRITE)?;
@@ -832,9 +1029,17 @@ fn event(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, id: &str, tail: 
                 return Err(method_not_allowed());
             }
             require_scope(ctx.principal, WRITE)?;
-            let body = if req.body.is_empty() { json!({}) } else { req.json()? };
-            ctx.schema.check_action_body("microsoft.graph.event", "cancel", &body)?;
-            let comment = body_param(&body, "comment").and_then(Value::as_str).unwrap_or("").to_string();
+            let body = if req.body.is_empty() {
+                json!({})
+            } else {
+                req.json()?
+            };
+            ctx.schema
+                .check_action_body("microsoft.graph.event", "cancel", &body)?;
+            let comment = body_param(&body, "comment")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             cancel_event(world, ctx, target, &comment)?;
             Ok(Reply::accepted())
         }
@@ -851,14 +1056,31 @@ fn event(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, id: &str, tail: 
             }
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
-            ctx.schema.check_action_body("microsoft.graph.event", "snoozeReminder", &body)?;
-            let nt = body_param(&body, "newReminderTime").cloned().unwrap_or(Value::Null);
+            ctx.schema
+                .check_action_body("microsoft.graph.event", "snoozeReminder", &body)?;
+            let nt = body_param(&body, "newReminderTime")
+                .cloned()
+                .unwrap_or(Value::Null);
             let when = nt
                 .get("timeZone")
                 .and_then(Value::as_str)
-                .map(|z| if tz::resolve(z).is_none() { Err(tz_not_supported(z)) } else { Ok(()) })
+                .map(|z| {
+                    if tz::resolve(z).is_none() {
+                        Err(tz_not_supported(z))
+                    } else {
+                        Ok(())
+                    }
+                })
                 .transpose()
-                .and_then(|_| tz::instant(&nt).ok_or_else(|| GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'NewReminderTime' is invalid.")))?;
+                .and_then(|_| {
+                    tz::instant(&nt).ok_or_else(|| {
+                        GraphError::new(
+                            400,
+                            "ErrorInvalidParameter",
+                            "The value of the parameter 'NewReminderTime' is invalid.",
+                        )
+                    })
+                })?;
             reminder_action(world, ctx, target, Some(when))
         }
         ["instances"] => {
@@ -885,7 +1107,13 @@ fn event(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, id: &str, tail: 
                 }
             };
             let items = items.into_iter().map(|e| present(e, ctx)).collect();
-            strip_page(shape::page(items, IdKind::InCalendar, &CALENDAR_VIEW, ctx, req))
+            strip_page(shape::page(
+                items,
+                IdKind::InCalendar,
+                &CALENDAR_VIEW,
+                ctx,
+                req,
+            ))
         }
         ["attachments"] => event_attachments(world, ctx, target, req),
         ["attachments", aid] => event_attachment(world, ctx, target, aid, false, req),
@@ -903,7 +1131,11 @@ fn event(world: &mut World, ctx: &Ctx<'_>, cal: Option<String>, id: &str, tail: 
 
 /// An action parameter (names are case-insensitive: the CSDL says `Comment`, clients send `comment`).
 fn body_param<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
-    body.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    body.as_object().and_then(|o| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
 }
 
 // =============================================================================================
@@ -913,17 +1145,44 @@ fn body_param<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
 /// Validate `start`/`end` (and `isAllDay`) and store them normalised. `start_given`/`end_given`
 /// say which the request body set (only those update `originalStart/EndTimeZone`).
 fn apply_times(ev: &mut Value, start_given: bool, end_given: bool) -> Result<(), GraphError> {
-    let (Some(start), Some(end)) = (ev.get("start").filter(|v| v.is_object()).cloned(), ev.get("end").filter(|v| v.is_object()).cloned()) else {
+    let (Some(start), Some(end)) = (
+        ev.get("start").filter(|v| v.is_object()).cloned(),
+        ev.get("end").filter(|v| v.is_object()).cloned(),
+    ) else {
         return Err(validation_failure());
     };
-    let zone_name = |dt: &Value| dt.get("timeZone").and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let zone_name = |dt: &Value| {
+        dt.get("timeZone")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
     let (sz_name, ez_name) = (zone_name(&start), zone_name(&end));
-    let sz = tz::resolve(&sz_name).filter(|_| !sz_name.is_empty()).ok_or_else(|| tz_not_supported(&sz_name))?;
-    let ez = tz::resolve(&ez_name).filter(|_| !ez_name.is_empty()).ok_or_else(|| tz_not_supported(&ez_name))?;
+    let sz = tz::resolve(&sz_name)
+        .filter(|_| !sz_name.is_empty())
+        .ok_or_else(|| tz_not_supported(&sz_name))?;
+    let ez = tz::resolve(&ez_name)
+        .filter(|_| !ez_name.is_empty())
+        .ok_or_else(|| tz_not_supported(&ez_name))?;
     // A dateTime Exchange cannot read: Graph's "UnableToDeserializePostBody".
-    let unreadable = || GraphError::new(400, "UnableToDeserializePostBody", "were unable to deserialize ");
-    let sl = start.get("dateTime").and_then(Value::as_str).and_then(tz::parse_local).ok_or_else(unreadable)?;
-    let el = end.get("dateTime").and_then(Value::as_str).and_then(tz::parse_local).ok_or_else(unreadable)?;
+    let unreadable = || {
+        GraphError::new(
+            400,
+            "UnableToDeserializePostBody",
+            "were unable to deserialize ",
+        )
+    };
+    let sl = start
+        .get("dateTime")
+        .and_then(Value::as_str)
+        .and_then(tz::parse_local)
+        .ok_or_else(unreadable)?;
+    let el = end
+        .get("dateTime")
+        .and_then(Value::as_str)
+        .and_then(tz::parse_local)
+        .ok_or_else(unreadable)?;
     if is_all_day(ev) {
         // All-day events must start and end at midnight and last whole days (at least one):
         // ErrorPropertyValidationFailure (microsoftgraph/microsoft-graph-docs#7919) — "The duration
@@ -937,10 +1196,18 @@ fn apply_times(ev: &mut Value, start_given: bool, end_given: bool) -> Result<(),
         let (s, e) = (tz::to_utc(sl, sz), tz::to_utc(el, ez));
         if e < s {
             // Exchange's code for this (EWS ResponseCode reference), passed through by Graph.
-            return Err(GraphError::new(400, "ErrorCalendarEndDateIsEarlierThanStartDate", "The end date you entered occurs before the start date."));
+            return Err(GraphError::new(
+                400,
+                "ErrorCalendarEndDateIsEarlierThanStartDate",
+                "The end date you entered occurs before the start date.",
+            ));
         }
         if e - s > Duration::days(5 * 365) {
-            return Err(GraphError::new(400, "ErrorCalendarDurationIsTooLong", "The duration of the calendar item is too long."));
+            return Err(GraphError::new(
+                400,
+                "ErrorCalendarDurationIsTooLong",
+                "The duration of the calendar item is too long.",
+            ));
         }
         ev["start"] = dtz_utc(s);
         ev["end"] = dtz_utc(e);
@@ -966,10 +1233,17 @@ fn apply_recurrence(ev: &mut Value) -> Result<(), GraphError> {
     if recurrence::dates(&rec).next().is_none() {
         return Err(validation_failure());
     }
-    let zone = rec.time_zone.clone().unwrap_or_else(|| str_of(ev, "originalStartTimeZone").to_string());
+    let zone = rec
+        .time_zone
+        .clone()
+        .unwrap_or_else(|| str_of(ev, "originalStartTimeZone").to_string());
     let p = &r["pattern"];
     let rg = &r["range"];
-    let days: Vec<&str> = rec.days_of_week.iter().map(|d| recurrence::weekday_name(*d)).collect();
+    let days: Vec<&str> = rec
+        .days_of_week
+        .iter()
+        .map(|d| recurrence::weekday_name(*d))
+        .collect();
     let index = match rec.index {
         recurrence::WeekIndex::First => "first",
         recurrence::WeekIndex::Second => "second",
@@ -1025,11 +1299,13 @@ fn join_url() -> String {
     )
 }
 
-/// `isOnlineMeeting` / `onlineMeetingProvider`: work accounts get a Teams meeting; personal
-/// accounts only have `skypeForConsumer`, and a Teams request is ignored.
+/// `isOnlineMeeting` / `onlineMeetingProvider`: a work account's calendar allows
+/// `teamsForBusiness` (the default provider) and gets a Teams join URL; a personal account's
+/// calendar allows no provider (`allowedOnlineMeetingProviders: []`, as seeded), so the request
+/// is ignored and the event stays offline, as Exchange does for a provider the calendar does not
+/// allow.
 fn apply_online_meeting(ev: &mut Value, work: bool) {
     let wanted = ev["isOnlineMeeting"] == true;
-    let provider = ev.get("onlineMeetingProvider").and_then(Value::as_str).unwrap_or("unknown").to_string();
     if !wanted {
         if ev.get("onlineMeeting").is_none() {
             ev["onlineMeeting"] = Value::Null;
@@ -1042,31 +1318,39 @@ fn apply_online_meeting(ev: &mut Value, work: bool) {
     if ev.get("onlineMeeting").is_some_and(Value::is_object) {
         return;
     }
-    let provider = if provider == "unknown" { if work { "teamsForBusiness".to_string() } else { "skypeForConsumer".to_string() } } else { provider };
-    match (provider.as_str(), work) {
-        ("teamsForBusiness", true) => {
-            let url = join_url();
-            ev["onlineMeetingProvider"] = json!("teamsForBusiness");
-            ev["onlineMeeting"] = json!({"joinUrl": url, "conferenceId": null, "tollNumber": null});
-            ev["onlineMeetingUrl"] = Value::Null;
-        }
-        ("skypeForConsumer", false) => {
-            let id = &crate::server::new_id()[..12];
-            ev["onlineMeetingProvider"] = json!("skypeForConsumer");
-            ev["onlineMeeting"] = json!({"joinUrl": format!("https://join.skype.com/{id}")});
-        }
-        _ => {
-            ev["isOnlineMeeting"] = json!(false);
-            ev["onlineMeetingProvider"] = json!("unknown");
-            ev["onlineMeeting"] = Value::Null;
-        }
+    let provider = ev
+        .get("onlineMeetingProvider")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    if work && matches!(provider, "unknown" | "teamsForBusiness") {
+        ev["onlineMeetingProvider"] = json!("teamsForBusiness");
+        ev["onlineMeeting"] =
+            json!({"joinUrl": join_url(), "conferenceId": null, "tollNumber": null});
+        ev["onlineMeetingUrl"] = Value::Null;
+    } else {
+        ev["isOnlineMeeting"] = json!(false);
+        ev["onlineMeetingProvider"] = json!("unknown");
+        ev["onlineMeeting"] = Value::Null;
     }
 }
 
 fn refresh_preview(ev: &mut Value) {
     let content = ev["body"]["content"].as_str().unwrap_or("");
-    let text = if ev["body"]["contentType"].as_str().is_some_and(|c| c.eq_ignore_ascii_case("html")) { shape::html_to_text(content) } else { content.to_string() };
-    let preview: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(255).collect();
+    let text = if ev["body"]["contentType"]
+        .as_str()
+        .is_some_and(|c| c.eq_ignore_ascii_case("html"))
+    {
+        shape::html_to_text(content)
+    } else {
+        content.to_string()
+    };
+    let preview: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(255)
+        .collect();
     ev["bodyPreview"] = json!(preview);
 }
 
@@ -1077,9 +1361,17 @@ fn sync_location(ev: &mut Value, body: &Value) {
         mail::merge(&mut l, loc);
         ev["location"] = l.clone();
         if body.get("locations").is_none() {
-            ev["locations"] = if str_of(&l, "displayName").is_empty() { json!([]) } else { json!([l]) };
+            ev["locations"] = if str_of(&l, "displayName").is_empty() {
+                json!([])
+            } else {
+                json!([l])
+            };
         }
-    } else if let Some(first) = body.get("locations").and_then(Value::as_array).and_then(|a| a.first()) {
+    } else if let Some(first) = body
+        .get("locations")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
         let mut l = blank;
         mail::merge(&mut l, first);
         ev["location"] = l;
@@ -1094,18 +1386,38 @@ fn web_link(id: &str) -> String {
 }
 
 fn ical_uid() -> String {
-    let raw = base64::engine::general_purpose::STANDARD.decode(new_item_id()).unwrap_or_default();
-    let hex: String = raw.iter().rev().take(16).map(|b| format!("{b:02X}")).collect();
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(new_item_id())
+        .unwrap_or_default();
+    let hex: String = raw
+        .iter()
+        .rev()
+        .take(16)
+        .map(|b| format!("{b:02X}"))
+        .collect();
     format!("040000008200E00074C5B7101A82E00800000000{hex}")
 }
 
 /// POST an event into calendar `cal` of the addressed mailbox. Returns the stored event.
-fn create_event(world: &mut World, ctx: &Ctx<'_>, cal: &str, body: &Value) -> Result<Value, GraphError> {
+fn create_event(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    cal: &str,
+    body: &Value,
+) -> Result<Value, GraphError> {
     ctx.schema.check_body("microsoft.graph.event", body)?;
     // event.transactionId: "a custom identifier … to avoid redundant POST operations in case of
     // client retries": a second POST with the same id returns the event already created.
-    if let Some(tx) = body.get("transactionId").and_then(Value::as_str).filter(|t| !t.is_empty()) {
-        if let Some(existing) = mailbox(world, ctx)?.events.iter().find(|e| e["transactionId"] == tx) {
+    if let Some(tx) = body
+        .get("transactionId")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
+        if let Some(existing) = mailbox(world, ctx)?
+            .events
+            .iter()
+            .find(|e| e["transactionId"] == tx)
+        {
             return Ok(existing.clone());
         }
     }
@@ -1168,7 +1480,22 @@ fn create_event(world: &mut World, ctx: &Ctx<'_>, cal: &str, body: &Value) -> Re
     }
     let mut fields = body.clone();
     let attachments = fields.as_object_mut().and_then(|o| {
-        for k in ["id", "createdDateTime", "lastModifiedDateTime", "changeKey", "organizer", "isOrganizer", "type", "seriesMasterId", "iCalUId", "uid", "webLink", "responseStatus", "originalStart", "occurrenceId"] {
+        for k in [
+            "id",
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "changeKey",
+            "organizer",
+            "isOrganizer",
+            "type",
+            "seriesMasterId",
+            "iCalUId",
+            "uid",
+            "webLink",
+            "responseStatus",
+            "originalStart",
+            "occurrenceId",
+        ] {
             o.remove(k);
         }
         o.remove("attachments")
@@ -1190,13 +1517,41 @@ fn create_event(world: &mut World, ctx: &Ctx<'_>, cal: &str, body: &Value) -> Re
     mb.events.push(ev.clone());
     sync_attendee_copies(world, ctx, &id, None);
     let mb = mailbox(world, ctx)?;
-    Ok(mb.events.iter().find(|e| e["id"] == id.as_str()).cloned().unwrap_or(ev))
+    Ok(mb
+        .events
+        .iter()
+        .find(|e| e["id"] == id.as_str())
+        .cloned()
+        .unwrap_or(ev))
 }
 
 /// Properties a PATCH may not set (read-only on event).
-const READ_ONLY: &[&str] = &["id", "createdDateTime", "lastModifiedDateTime", "changeKey", "organizer", "isOrganizer", "type", "seriesMasterId", "iCalUId", "uid", "webLink", "responseStatus", "originalStart", "occurrenceId", "hasAttachments", "bodyPreview", "isCancelled"];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "changeKey",
+    "organizer",
+    "isOrganizer",
+    "type",
+    "seriesMasterId",
+    "iCalUId",
+    "uid",
+    "webLink",
+    "responseStatus",
+    "originalStart",
+    "occurrenceId",
+    "hasAttachments",
+    "bodyPreview",
+    "isCancelled",
+];
 
-fn update_event(world: &mut World, ctx: &Ctx<'_>, target: Target, body: &Value) -> Result<Value, GraphError> {
+fn update_event(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    target: Target,
+    body: &Value,
+) -> Result<Value, GraphError> {
     let work = is_work(world, &ctx.user_id);
     let mut patch = body.clone();
     if let Some(o) = patch.as_object_mut() {
@@ -1218,7 +1573,9 @@ fn update_event(world: &mut World, ctx: &Ctx<'_>, target: Target, body: &Value) 
                 apply_recurrence(&mut ev)?;
             }
             normalize_attendees(&mut ev);
-            if patch.get("isOnlineMeeting").is_some() || patch.get("onlineMeetingProvider").is_some() {
+            if patch.get("isOnlineMeeting").is_some()
+                || patch.get("onlineMeetingProvider").is_some()
+            {
                 apply_online_meeting(&mut ev, work);
             }
             refresh_preview(&mut ev);
@@ -1247,8 +1604,21 @@ fn update_event(world: &mut World, ctx: &Ctx<'_>, target: Target, body: &Value) 
             refresh_preview(&mut ev);
             touch(&mut ev, ctx.now);
             let mut changes = patch.clone();
-            for k in ["start", "end", "location", "locations", "attendees", "bodyPreview", "originalStartTimeZone", "originalEndTimeZone"] {
-                if !ev[k].is_null() && (patch.get(k).is_some() || k == "bodyPreview" || (k == "location" && patch.get("locations").is_some())) {
+            for k in [
+                "start",
+                "end",
+                "location",
+                "locations",
+                "attendees",
+                "bodyPreview",
+                "originalStartTimeZone",
+                "originalEndTimeZone",
+            ] {
+                if !ev[k].is_null()
+                    && (patch.get(k).is_some()
+                        || k == "bodyPreview"
+                        || (k == "location" && patch.get("locations").is_some()))
+                {
                     changes[k] = ev[k].clone();
                 }
             }
@@ -1281,7 +1651,12 @@ fn delete_event(world: &mut World, ctx: &Ctx<'_>, target: Target) -> Result<(), 
 
 /// Remove an event (or one occurrence) from the addressed mailbox; for the organizer of a
 /// meeting, cancel it for the attendees (`comment` goes into the cancellation).
-fn remove_or_cancel(world: &mut World, ctx: &Ctx<'_>, target: Target, comment: Option<&str>) -> Result<(), GraphError> {
+fn remove_or_cancel(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    target: Target,
+    comment: Option<&str>,
+) -> Result<(), GraphError> {
     let mb = mailbox(world, ctx)?;
     let (idx, occurrence) = match target {
         Target::Item(i) => (i, None),
@@ -1303,7 +1678,12 @@ fn remove_or_cancel(world: &mut World, ctx: &Ctx<'_>, target: Target, comment: O
     Ok(())
 }
 
-fn cancel_event(world: &mut World, ctx: &Ctx<'_>, target: Target, comment: &str) -> Result<(), GraphError> {
+fn cancel_event(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    target: Target,
+    comment: &str,
+) -> Result<(), GraphError> {
     let mb = mailbox(world, ctx)?;
     let idx = match target {
         Target::Item(i) | Target::Occurrence { master: i, .. } => i,
@@ -1312,7 +1692,11 @@ fn cancel_event(world: &mut World, ctx: &Ctx<'_>, target: Target, comment: &str)
         // event-cancel: "An attendee calling this action gets an error (HTTP 400 Bad Request),
         // with the following error message: 'Your request can't be completed. You need to be an
         // organizer to cancel a meeting.'"
-        return Err(GraphError::new(400, "ErrorInvalidRequest", "Your request can't be completed. You need to be an organizer to cancel a meeting."));
+        return Err(GraphError::new(
+            400,
+            "ErrorInvalidRequest",
+            "Your request can't be completed. You need to be an organizer to cancel a meeting.",
+        ));
     }
     remove_or_cancel(world, ctx, target, Some(comment))
 }
@@ -1327,7 +1711,11 @@ fn attendee_addresses(ev: &Value) -> Vec<String> {
         .map(|a| {
             a.iter()
                 .filter(|x| x["type"] != "resource")
-                .filter_map(|x| x.pointer("/emailAddress/address").and_then(Value::as_str).map(str::to_ascii_lowercase))
+                .filter_map(|x| {
+                    x.pointer("/emailAddress/address")
+                        .and_then(Value::as_str)
+                        .map(str::to_ascii_lowercase)
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -1347,16 +1735,47 @@ fn seeded_attendees(world: &World, organizer: &str, ev: &Value) -> Vec<String> {
 
 /// Properties copied from the organizer's event to attendee copies.
 const SHARED_PROPS: &[&str] = &[
-    "subject", "body", "bodyPreview", "start", "end", "originalStartTimeZone", "originalEndTimeZone", "location", "locations", "isAllDay",
-    "recurrence", "type", "attendees", "organizer", "isOnlineMeeting", "onlineMeeting", "onlineMeetingProvider", "onlineMeetingUrl",
-    "importance", "sensitivity", "responseRequested", "allowNewTimeProposals", "hideAttendees", "_exceptions", "_cancelled", "iCalUId", "uid",
+    "subject",
+    "body",
+    "bodyPreview",
+    "start",
+    "end",
+    "originalStartTimeZone",
+    "originalEndTimeZone",
+    "location",
+    "locations",
+    "isAllDay",
+    "recurrence",
+    "type",
+    "attendees",
+    "organizer",
+    "isOnlineMeeting",
+    "onlineMeeting",
+    "onlineMeetingProvider",
+    "onlineMeetingUrl",
+    "importance",
+    "sensitivity",
+    "responseRequested",
+    "allowNewTimeProposals",
+    "hideAttendees",
+    "_exceptions",
+    "_cancelled",
+    "iCalUId",
+    "uid",
 ];
 
 /// Make attendee copies match the organizer's event `id` (create, update, or cancel for removed
 /// attendees), delivering requests. `only` limits the work to one attendee.
 fn sync_attendee_copies(world: &mut World, ctx: &Ctx<'_>, id: &str, only: Option<&str>) {
     let organizer_uid = ctx.user_id.clone();
-    let Some(ev) = world.mailboxes.get(&organizer_uid).and_then(|mb| mb.events.iter().find(|e| e["id"] == id)).cloned() else { return };
+    let Some(ev) = world
+        .mailboxes
+        .get(&organizer_uid)
+        .and_then(|mb| mb.events.iter().find(|e| e["id"] == id))
+        .cloned()
+    else {
+        return;
+    };
     if ev["isDraft"] == true || ev["isOrganizer"] != true {
         return;
     }
@@ -1370,7 +1789,13 @@ fn sync_attendee_copies(world: &mut World, ctx: &Ctx<'_>, id: &str, only: Option
     let holders: Vec<String> = world
         .mailboxes
         .iter()
-        .filter(|(u, mb)| **u != organizer_uid && mb.events.iter().any(|e| e["iCalUId"] == uid.as_str() && e["isOrganizer"] != true))
+        .filter(|(u, mb)| {
+            **u != organizer_uid
+                && mb
+                    .events
+                    .iter()
+                    .any(|e| e["iCalUId"] == uid.as_str() && e["isOrganizer"] != true)
+        })
         .map(|(u, _)| u.clone())
         .collect();
     for u in holders.iter().filter(|u| !current.contains(u)) {
@@ -1378,24 +1803,43 @@ fn sync_attendee_copies(world: &mut World, ctx: &Ctx<'_>, id: &str, only: Option
             continue;
         }
         if let Some(mb) = world.mailboxes.get_mut(u) {
-            for e in mb.events.iter_mut().filter(|e| e["iCalUId"] == uid.as_str()) {
+            for e in mb
+                .events
+                .iter_mut()
+                .filter(|e| e["iCalUId"] == uid.as_str())
+            {
                 e["isCancelled"] = json!(true);
             }
         }
-        deliver_event_message(world, u, &from, "meetingCancelled", &format!("Canceled: {}", str_of(&ev, "subject")), "", &ev, ctx.now);
+        deliver_event_message(
+            world,
+            u,
+            &from,
+            "meetingCancelled",
+            &format!("Canceled: {}", str_of(&ev, "subject")),
+            "",
+            &ev,
+            ctx.now,
+        );
     }
     for u in current {
         if only.is_some_and(|o| o != u) {
             continue;
         }
-        let Some(mb) = world.mailboxes.get_mut(&u) else { continue };
-        let Ok(cal) = default_calendar_id(mb) else { continue };
+        let Some(mb) = world.mailboxes.get_mut(&u) else {
+            continue;
+        };
+        let Ok(cal) = default_calendar_id(mb) else {
+            continue;
+        };
         let existing = mb.events.iter().position(|e| e["iCalUId"] == uid.as_str());
         let changed;
         match existing {
             Some(i) => {
                 let copy = &mut mb.events[i];
-                changed = ["start", "end", "subject", "location", "recurrence"].iter().any(|k| copy[*k] != ev[*k]);
+                changed = ["start", "end", "subject", "location", "recurrence"]
+                    .iter()
+                    .any(|k| copy[*k] != ev[*k]);
                 for k in SHARED_PROPS {
                     match ev.get(*k) {
                         Some(v) => copy[*k] = v.clone(),
@@ -1432,7 +1876,16 @@ fn sync_attendee_copies(world: &mut World, ctx: &Ctx<'_>, id: &str, only: Option
             }
         }
         if changed {
-            deliver_event_message(world, &u, &from, "meetingRequest", str_of(&ev, "subject"), ev["body"]["content"].as_str().unwrap_or(""), &ev, ctx.now);
+            deliver_event_message(
+                world,
+                &u,
+                &from,
+                "meetingRequest",
+                str_of(&ev, "subject"),
+                ev["body"]["content"].as_str().unwrap_or(""),
+                &ev,
+                ctx.now,
+            );
         }
     }
 }
@@ -1440,7 +1893,13 @@ fn sync_attendee_copies(world: &mut World, ctx: &Ctx<'_>, id: &str, only: Option
 /// The organizer cancelled or deleted a meeting (or one occurrence): attendee copies are marked
 /// cancelled (Exchange keeps them, prefixed "Canceled: ", until the attendee removes them) and a
 /// cancellation arrives in their Inbox.
-fn cancel_for_attendees(world: &mut World, ctx: &Ctx<'_>, ev: &Value, occurrence: Option<DateTime<Utc>>, comment: &str) {
+fn cancel_for_attendees(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    ev: &Value,
+    occurrence: Option<DateTime<Utc>>,
+    comment: &str,
+) {
     let uid = str_of(ev, "iCalUId").to_string();
     if uid.is_empty() || ev["isDraft"] == true {
         return;
@@ -1448,9 +1907,15 @@ fn cancel_for_attendees(world: &mut World, ctx: &Ctx<'_>, ev: &Value, occurrence
     let from = email_of(world, &ctx.user_id);
     let subject = format!("Canceled: {}", str_of(ev, "subject"));
     for u in seeded_attendees(world, &ctx.user_id, ev) {
-        let Some(mb) = world.mailboxes.get_mut(&u) else { continue };
+        let Some(mb) = world.mailboxes.get_mut(&u) else {
+            continue;
+        };
         let mut had_copy = false;
-        for e in mb.events.iter_mut().filter(|e| e["iCalUId"] == uid.as_str() && e["isOrganizer"] != true) {
+        for e in mb
+            .events
+            .iter_mut()
+            .filter(|e| e["iCalUId"] == uid.as_str() && e["isOrganizer"] != true)
+        {
             had_copy = true;
             match occurrence {
                 Some(t) => push_key(e, "_cancelled", &occ_key(t)),
@@ -1461,7 +1926,16 @@ fn cancel_for_attendees(world: &mut World, ctx: &Ctx<'_>, ev: &Value, occurrence
             }
         }
         if had_copy || occurrence.is_none() {
-            deliver_event_message(world, &u, &from, "meetingCancelled", &subject, comment, ev, ctx.now);
+            deliver_event_message(
+                world,
+                &u,
+                &from,
+                "meetingCancelled",
+                &subject,
+                comment,
+                ev,
+                ctx.now,
+            );
         }
     }
 }
@@ -1469,15 +1943,30 @@ fn cancel_for_attendees(world: &mut World, ctx: &Ctx<'_>, ev: &Value, occurrence
 /// Put an `eventMessage` (request, cancellation or response) in `to`'s Inbox. `text` is plain
 /// text (a comment) or the event's HTML body.
 #[allow(clippy::too_many_arguments)]
-fn deliver_event_message(world: &mut World, to: &str, from: &Value, kind: &str, subject: &str, text: &str, ev: &Value, now: DateTime<Utc>) {
+fn deliver_event_message(
+    world: &mut World,
+    to: &str,
+    from: &Value,
+    kind: &str,
+    subject: &str,
+    text: &str,
+    ev: &Value,
+    now: DateTime<Utc>,
+) {
     let to_addr = email_of(world, to);
-    let Some(mb) = world.mailboxes.get_mut(to) else { return };
-    let Some(inbox) = mb.well_known_folders.get("inbox").cloned() else { return };
+    let Some(mb) = world.mailboxes.get_mut(to) else {
+        return;
+    };
+    let Some(inbox) = mb.well_known_folders.get("inbox").cloned() else {
+        return;
+    };
     let id = new_item_id();
     let ck = change_key();
     let odata_type = match kind {
         "meetingRequest" => "#microsoft.graph.eventMessageRequest",
-        "meetingAccepted" | "meetingTenativelyAccepted" | "meetingDeclined" => "#microsoft.graph.eventMessageResponse",
+        "meetingAccepted" | "meetingTenativelyAccepted" | "meetingDeclined" => {
+            "#microsoft.graph.eventMessageResponse"
+        }
         _ => "#microsoft.graph.eventMessage",
     };
     let html = if text.trim_start().starts_with('<') {
@@ -1488,7 +1977,13 @@ fn deliver_event_message(world: &mut World, to: &str, from: &Value, kind: &str, 
             text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
         )
     };
-    let preview: String = shape::html_to_text(&html).split_whitespace().collect::<Vec<_>>().join(" ").chars().take(255).collect();
+    let preview: String = shape::html_to_text(&html)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(255)
+        .collect();
     let (start, end) = match span(ev) {
         Some((s, e)) => (dtz_utc(s), dtz_utc(e)),
         None => (Value::Null, Value::Null),
@@ -1542,7 +2037,10 @@ fn deliver_event_message(world: &mut World, to: &str, from: &Value, kind: &str, 
     if kind == "meetingRequest" {
         msg["meetingRequestType"] = json!("newMeetingRequest");
         msg["responseRequested"] = ev.get("responseRequested").cloned().unwrap_or(json!(true));
-        msg["allowNewTimeProposals"] = ev.get("allowNewTimeProposals").cloned().unwrap_or(json!(true));
+        msg["allowNewTimeProposals"] = ev
+            .get("allowNewTimeProposals")
+            .cloned()
+            .unwrap_or(json!(true));
     }
     mb.messages.push(msg);
 }
@@ -1551,12 +2049,30 @@ fn deliver_event_message(world: &mut World, to: &str, from: &Value, kind: &str, 
 // Responses and reminders
 // =============================================================================================
 
-fn respond(world: &mut World, ctx: &Ctx<'_>, target: Target, action: &str, req: &GraphRequest) -> Outcome {
-    let body = if req.body.is_empty() { json!({}) } else { req.json()? };
-    ctx.schema.check_action_body("microsoft.graph.event", action, &body)?;
-    let comment = body_param(&body, "comment").and_then(Value::as_str).unwrap_or("").to_string();
-    let send = body_param(&body, "sendResponse").and_then(Value::as_bool).unwrap_or(true);
-    let proposed = body_param(&body, "proposedNewTime").filter(|v| v.is_object()).cloned();
+fn respond(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    target: Target,
+    action: &str,
+    req: &GraphRequest,
+) -> Outcome {
+    let body = if req.body.is_empty() {
+        json!({})
+    } else {
+        req.json()?
+    };
+    ctx.schema
+        .check_action_body("microsoft.graph.event", action, &body)?;
+    let comment = body_param(&body, "comment")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let send = body_param(&body, "sendResponse")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let proposed = body_param(&body, "proposedNewTime")
+        .filter(|v| v.is_object())
+        .cloned();
     let mb = mailbox(world, ctx)?;
     let idx = match target {
         Target::Item(i) | Target::Occurrence { master: i, .. } => i,
@@ -1574,10 +2090,17 @@ fn respond(world: &mut World, ctx: &Ctx<'_>, target: Target, action: &str, req: 
         // event-tentativelyaccept / event-decline: proposedNewTime "can only be set when
         // allowNewTimeProposals is true" and needs sendResponse (the proposal goes to the organizer).
         if action == "accept" || ev["allowNewTimeProposals"] == false || !send {
-            return Err(GraphError::new(400, "ErrorInvalidRequest", "Your request can't be completed. A new time can't be proposed for this meeting."));
+            return Err(GraphError::new(
+                400,
+                "ErrorInvalidRequest",
+                "Your request can't be completed. A new time can't be proposed for this meeting.",
+            ));
         }
         for k in ["start", "end"] {
-            let z = p.pointer(&format!("/{k}/timeZone")).and_then(Value::as_str).unwrap_or("");
+            let z = p
+                .pointer(&format!("/{k}/timeZone"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if tz::resolve(z).is_none() {
                 return Err(tz_not_supported(z));
             }
@@ -1606,7 +2129,10 @@ fn respond(world: &mut World, ctx: &Ctx<'_>, target: Target, action: &str, req: 
                         e["showAs"] = json!("tentative");
                     }
                 } else {
-                    let intended = e.get("_intendedShowAs").and_then(Value::as_str).map(str::to_string);
+                    let intended = e
+                        .get("_intendedShowAs")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
                     match intended {
                         Some(s) => e["showAs"] = json!(s),
                         None if e["showAs"] == "tentative" => e["showAs"] = json!("busy"),
@@ -1636,13 +2162,25 @@ fn respond(world: &mut World, ctx: &Ctx<'_>, target: Target, action: &str, req: 
     if send && ev["responseRequested"] != false {
         let me_addr = email_of(world, &ctx.user_id);
         let my_address = str_of(&me_addr, "address").to_ascii_lowercase();
-        let organizer = ev.pointer("/organizer/emailAddress/address").and_then(Value::as_str).unwrap_or("").to_string();
+        let organizer = ev
+            .pointer("/organizer/emailAddress/address")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if let Some(org) = world.user_by_address(&organizer).map(|u| u.id.clone()) {
             let uid = str_of(&ev, "iCalUId").to_string();
             if let Some(mb) = world.mailboxes.get_mut(&org) {
-                if let Some(oev) = mb.events.iter_mut().find(|e| e["iCalUId"] == uid.as_str() && e["isOrganizer"] == true) {
+                if let Some(oev) = mb
+                    .events
+                    .iter_mut()
+                    .find(|e| e["iCalUId"] == uid.as_str() && e["isOrganizer"] == true)
+                {
                     if let Some(list) = oev["attendees"].as_array_mut() {
-                        for a in list.iter_mut().filter(|a| a.pointer("/emailAddress/address").and_then(Value::as_str).is_some_and(|x| x.eq_ignore_ascii_case(&my_address))) {
+                        for a in list.iter_mut().filter(|a| {
+                            a.pointer("/emailAddress/address")
+                                .and_then(Value::as_str)
+                                .is_some_and(|x| x.eq_ignore_ascii_case(&my_address))
+                        }) {
                             a["status"] = status.clone();
                             if let Some(p) = &proposed {
                                 a["proposedNewTime"] = p.clone();
@@ -1657,7 +2195,9 @@ fn respond(world: &mut World, ctx: &Ctx<'_>, target: Target, action: &str, req: 
                 _ => ("meetingDeclined", "Declined"),
             };
             let subject = format!("{prefix}: {}", str_of(&ev, "subject"));
-            deliver_event_message(world, &org, &me_addr, kind, &subject, &comment, &ev, ctx.now);
+            deliver_event_message(
+                world, &org, &me_addr, kind, &subject, &comment, &ev, ctx.now,
+            );
             if let Some(mb) = world.mailboxes.get_mut(&org) {
                 if let Some(m) = mb.messages.last_mut() {
                     m["responseType"] = json!(response);
@@ -1672,18 +2212,30 @@ fn respond(world: &mut World, ctx: &Ctx<'_>, target: Target, action: &str, req: 
 }
 
 /// `dismissReminder` (`when` = None) or `snoozeReminder` (`when` = the new reminder time).
-fn reminder_action(world: &mut World, ctx: &Ctx<'_>, target: Target, when: Option<DateTime<Utc>>) -> Outcome {
+fn reminder_action(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    target: Target,
+    when: Option<DateTime<Utc>>,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     match target {
         Target::Item(i) => {
             let ev = &mut mb.events[i];
             if ev["isReminderOn"] != true {
-                return Err(GraphError::new(400, "ErrorInvalidRequest", "Your request can't be completed. The reminder is not set for this event."));
+                return Err(GraphError::new(
+                    400,
+                    "ErrorInvalidRequest",
+                    "Your request can't be completed. The reminder is not set for this event.",
+                ));
             }
             match when {
                 None if is_master(ev) => {
                     // Dismiss the next occurrence's reminder.
-                    let next = expand_series(ev, ctx.now, ctx.now + Duration::days(3660)).into_iter().filter_map(|o| o["originalStart"].as_str().map(str::to_string)).next();
+                    let next = expand_series(ev, ctx.now, ctx.now + Duration::days(3660))
+                        .into_iter()
+                        .filter_map(|o| o["originalStart"].as_str().map(str::to_string))
+                        .next();
                     if let Some(k) = next {
                         push_key(ev, "_dismissed", &k);
                     }
@@ -1716,28 +2268,51 @@ fn reminder_view(world: &mut World, ctx: &Ctx<'_>, seg: &str, req: &GraphRequest
     }
     require_scope(ctx.principal, READ)?;
     let params = function_params(seg);
-    let get = |n: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+    let get = |n: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.clone())
+    };
     // Without both parameters no function overload matches: ODL's "Resource not found for the
     // segment" answer.
     let (Some(s), Some(e)) = (get("startDateTime"), get("endDateTime")) else {
         return Err(GraphError::no_resource("reminderView"));
     };
-    let bad = |name: &str, v: &str| GraphError::new(400, "ErrorInvalidParameter", format!("The value '{v}' of parameter '{name}' is invalid."));
+    let bad = |name: &str, v: &str| {
+        GraphError::new(
+            400,
+            "ErrorInvalidParameter",
+            format!("The value '{v}' of parameter '{name}' is invalid."),
+        )
+    };
     let from = parse_instant(&s).ok_or_else(|| bad("StartDateTime", &s))?;
     let to = parse_instant(&e).ok_or_else(|| bad("EndDateTime", &e))?;
     let mb = mailbox(world, ctx)?;
     let cal = default_calendar_id(mb)?;
     // Events whose reminder may fire in the window start at most ~5 weeks after it.
     let mut candidates: Vec<(Value, Option<String>)> = Vec::new();
-    for ev in mb.events.iter().filter(|e| e["_calendarId"] == cal.as_str()) {
+    for ev in mb
+        .events
+        .iter()
+        .filter(|e| e["_calendarId"] == cal.as_str())
+    {
         if is_master(ev) {
             for o in expand_series(ev, from, to + Duration::days(35)) {
                 let key = o["originalStart"].as_str().map(str::to_string);
-                let snooze = key.as_ref().and_then(|k| ev.pointer("/_snooze").and_then(|s| s.get(k)).and_then(Value::as_str).map(str::to_string));
+                let snooze = key.as_ref().and_then(|k| {
+                    ev.pointer("/_snooze")
+                        .and_then(|s| s.get(k))
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                });
                 candidates.push((o, snooze));
             }
         } else {
-            let snooze = ev.pointer("/_snooze/*").and_then(Value::as_str).map(str::to_string);
+            let snooze = ev
+                .pointer("/_snooze/*")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             candidates.push((ev.clone(), snooze));
         }
     }
@@ -1746,9 +2321,13 @@ fn reminder_view(world: &mut World, ctx: &Ctx<'_>, seg: &str, req: &GraphRequest
         if ev["isReminderOn"] != true || ev["isCancelled"] == true {
             continue;
         }
-        let Some((start, end)) = span(&ev) else { continue };
+        let Some((start, end)) = span(&ev) else {
+            continue;
+        };
         let minutes = ev["reminderMinutesBeforeStart"].as_i64().unwrap_or(15);
-        let fire = snooze.and_then(|s| parse_instant(&s)).unwrap_or(start - Duration::minutes(minutes));
+        let fire = snooze
+            .and_then(|s| parse_instant(&s))
+            .unwrap_or(start - Duration::minutes(minutes));
         if fire < from || fire >= to {
             continue;
         }
@@ -1780,7 +2359,9 @@ fn reminder_view(world: &mut World, ctx: &Ctx<'_>, seg: &str, req: &GraphRequest
 
 /// `name(a='x',b=2)` → `[(a, x), (b, 2)]` (quotes removed, `''` unescaped).
 fn function_params(seg: &str) -> Vec<(String, String)> {
-    let Some(open) = seg.find('(') else { return Vec::new() };
+    let Some(open) = seg.find('(') else {
+        return Vec::new();
+    };
     let inner = seg[open + 1..].trim_end_matches(')');
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -1828,11 +2409,18 @@ fn event_item_id(mb: &Mailbox, target: Target) -> Result<(usize, String), GraphE
     match target {
         Target::Item(i) => Ok((i, str_of(&mb.events[i], "id").to_string())),
         // Attachments of an occurrence are the series'.
-        Target::Occurrence { master, .. } => Ok((master, str_of(&mb.events[master], "id").to_string())),
+        Target::Occurrence { master, .. } => {
+            Ok((master, str_of(&mb.events[master], "id").to_string()))
+        }
     }
 }
 
-fn event_attachments(world: &mut World, ctx: &Ctx<'_>, target: Target, req: &GraphRequest) -> Outcome {
+fn event_attachments(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    target: Target,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let (idx, eid) = event_item_id(mb, target)?;
     match req.method {
@@ -1852,24 +2440,48 @@ fn event_attachments(world: &mut World, ctx: &Ctx<'_>, target: Target, req: &Gra
     }
 }
 
-fn event_attachment(world: &mut World, ctx: &Ctx<'_>, target: Target, aid: &str, raw: bool, req: &GraphRequest) -> Outcome {
+fn event_attachment(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    target: Target,
+    aid: &str,
+    raw: bool,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let (idx, eid) = event_item_id(mb, target)?;
     let list = mb.attachments.entry(eid).or_default();
-    let pos = list.iter().position(|a| a["id"] == aid).ok_or_else(not_found)?;
+    let pos = list
+        .iter()
+        .position(|a| a["id"] == aid)
+        .ok_or_else(not_found)?;
     match (&req.method, raw) {
         (&Method::GET, false) => {
             require_scope(ctx.principal, READ)?;
-            shape::single(list[pos].clone(), IdKind::Plain, &mail::ATTACHMENTS, ctx, req)
+            shape::single(
+                list[pos].clone(),
+                IdKind::Plain,
+                &mail::ATTACHMENTS,
+                ctx,
+                req,
+            )
         }
         (&Method::GET, true) => {
             require_scope(ctx.principal, READ)?;
             let a = &list[pos];
-            let bytes = base64::engine::general_purpose::STANDARD.decode(a["contentBytes"].as_str().unwrap_or("")).unwrap_or_default();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(a["contentBytes"].as_str().unwrap_or(""))
+                .unwrap_or_default();
             Ok(Reply {
                 status: 200,
                 headers: Vec::new(),
-                body: ReplyBody::Bytes { content_type: a["contentType"].as_str().unwrap_or("application/octet-stream").to_string(), bytes },
+                body: ReplyBody::Bytes {
+                    content_type: a["contentType"]
+                        .as_str()
+                        .unwrap_or("application/octet-stream")
+                        .to_string(),
+                    bytes,
+                },
             })
         }
         (&Method::DELETE, false) => {
@@ -1887,21 +2499,46 @@ fn event_attachment(world: &mut World, ctx: &Ctx<'_>, target: Target, aid: &str,
 /// event-forward: `{ToRecipients, Comment}`; seeded recipients get the meeting request.
 fn forward_event(world: &mut World, ctx: &Ctx<'_>, target: Target, req: &GraphRequest) -> Outcome {
     let body = req.json()?;
-    ctx.schema.check_action_body("microsoft.graph.event", "forward", &body).or_else(|e| if e.status == 500 { Ok(()) } else { Err(e) })?;
+    ctx.schema
+        .check_action_body("microsoft.graph.event", "forward", &body)
+        .or_else(|e| if e.status == 500 { Ok(()) } else { Err(e) })?;
     let to: Vec<String> = body_param(&body, "toRecipients")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|r| r.pointer("/emailAddress/address").and_then(Value::as_str).map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| {
+                    r.pointer("/emailAddress/address")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .collect()
+        })
         .unwrap_or_default();
     if to.is_empty() {
         return Err(GraphError::new(400, "ErrorInvalidRecipients", "At least one recipient is not valid., A message can't be sent because it contains no recipients."));
     }
-    let comment = body_param(&body, "comment").and_then(Value::as_str).unwrap_or("").to_string();
+    let comment = body_param(&body, "comment")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let ev = target_value(mailbox(world, ctx)?, target)?;
     let from = email_of(world, &ctx.user_id);
     let subject = format!("FW: {}", str_of(&ev, "subject"));
-    let users: Vec<String> = to.iter().filter_map(|a| world.user_by_address(a).map(|u| u.id.clone())).collect();
+    let users: Vec<String> = to
+        .iter()
+        .filter_map(|a| world.user_by_address(a).map(|u| u.id.clone()))
+        .collect();
     for u in users {
-        deliver_event_message(world, &u, &from, "meetingRequest", &subject, &comment, &ev, ctx.now);
+        deliver_event_message(
+            world,
+            &u,
+            &from,
+            "meetingRequest",
+            &subject,
+            &comment,
+            &ev,
+            ctx.now,
+        );
     }
     Ok(Reply::accepted())
 }
@@ -1917,7 +2554,9 @@ fn require_work(world: &World, ctx: &Ctx<'_>) -> Result<(), GraphError> {
     if is_work(world, &ctx.principal.user_id) {
         Ok(())
     } else {
-        Err(GraphError::access_denied("Access is denied. Check credentials and try again."))
+        Err(GraphError::access_denied(
+            "Access is denied. Check credentials and try again.",
+        ))
     }
 }
 
@@ -1931,22 +2570,52 @@ struct Hours {
 }
 
 fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s.trim(), "%H:%M:%S%.f").or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H:%M")).ok()
+    NaiveTime::parse_from_str(s.trim(), "%H:%M:%S%.f")
+        .or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H:%M"))
+        .ok()
 }
 
 fn working_hours(mb: &Mailbox) -> Hours {
-    let wh = mb.settings.get("workingHours").cloned().unwrap_or(Value::Null);
-    let mut days: Vec<Weekday> = wh["daysOfWeek"].as_array().map(|a| a.iter().filter_map(|d| d.as_str().and_then(recurrence::parse_weekday)).collect()).unwrap_or_default();
+    let wh = mb
+        .settings
+        .get("workingHours")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut days: Vec<Weekday> = wh["daysOfWeek"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_str().and_then(recurrence::parse_weekday))
+                .collect()
+        })
+        .unwrap_or_default();
     if days.is_empty() {
-        days = vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
+        days = vec![
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ];
     }
-    let start = wh["startTime"].as_str().and_then(parse_time_of_day).unwrap_or_else(|| NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN));
-    let end = wh["endTime"].as_str().and_then(parse_time_of_day).unwrap_or_else(|| NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN));
+    let start = wh["startTime"]
+        .as_str()
+        .and_then(parse_time_of_day)
+        .unwrap_or_else(|| NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN));
+    let end = wh["endTime"]
+        .as_str()
+        .and_then(parse_time_of_day)
+        .unwrap_or_else(|| NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN));
     let zone_name = wh
         .pointer("/timeZone/name")
         .and_then(Value::as_str)
         .filter(|n| tz::resolve(n).is_some())
-        .or_else(|| mb.settings.get("timeZone").and_then(Value::as_str).filter(|n| tz::resolve(n).is_some()))
+        .or_else(|| {
+            mb.settings
+                .get("timeZone")
+                .and_then(Value::as_str)
+                .filter(|n| tz::resolve(n).is_some())
+        })
         .unwrap_or("UTC")
         .to_string();
     let json = json!({
@@ -1955,13 +2624,22 @@ fn working_hours(mb: &Mailbox) -> Hours {
         "endTime": end.format("%H:%M:%S.0000000").to_string(),
         "timeZone": {"name": zone_name},
     });
-    Hours { days, start, end, zone: zone_of(&zone_name), json }
+    Hours {
+        days,
+        start,
+        end,
+        zone: zone_of(&zone_name),
+        json,
+    }
 }
 
 fn within_hours(h: &Hours, s: DateTime<Utc>, e: DateTime<Utc>) -> bool {
     let ls = s.with_timezone(&h.zone).naive_local();
     let le = e.with_timezone(&h.zone).naive_local();
-    ls.date() == le.date() && h.days.contains(&ls.weekday()) && ls.time() >= h.start && le.time() <= h.end
+    ls.date() == le.date()
+        && h.days.contains(&ls.weekday())
+        && ls.time() >= h.start
+        && le.time() <= h.end
 }
 
 /// Rank of a free/busy status when several items overlap (the busiest wins).
@@ -1986,8 +2664,14 @@ fn view_digit(status: &str) -> char {
 }
 
 /// The default calendar's items that make someone not free in a window: `(start, end, status, event)`.
-fn busy_items(mb: &Mailbox, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>, String, Value)> {
-    let Ok(cal) = default_calendar_id(mb) else { return Vec::new() };
+fn busy_items(
+    mb: &Mailbox,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>, String, Value)> {
+    let Ok(cal) = default_calendar_id(mb) else {
+        return Vec::new();
+    };
     let mut out: Vec<_> = expanded(mb, Some(&cal), from, to)
         .into_iter()
         .filter(|e| e["isCancelled"] != true)
@@ -2004,7 +2688,11 @@ fn busy_items(mb: &Mailbox, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(Date
     out
 }
 
-fn status_in(items: &[(DateTime<Utc>, DateTime<Utc>, String, Value)], s: DateTime<Utc>, e: DateTime<Utc>) -> String {
+fn status_in(
+    items: &[(DateTime<Utc>, DateTime<Utc>, String, Value)],
+    s: DateTime<Utc>,
+    e: DateTime<Utc>,
+) -> String {
     items
         .iter()
         .filter(|(a, b, _, _)| *a < e && *b > s)
@@ -2016,12 +2704,28 @@ fn status_in(items: &[(DateTime<Utc>, DateTime<Utc>, String, Value)], s: DateTim
 
 /// A `dateTimeTimeZone` from a request body: zone checked, then the instant.
 fn body_instant(v: Option<&Value>, name: &str) -> Result<DateTime<Utc>, GraphError> {
-    let v = v.filter(|v| v.is_object()).ok_or_else(|| GraphError::new(400, "ErrorInvalidParameter", format!("The value of the parameter '{name}' is empty.")))?;
-    let z = v.get("timeZone").and_then(Value::as_str).unwrap_or("").trim();
+    let v = v.filter(|v| v.is_object()).ok_or_else(|| {
+        GraphError::new(
+            400,
+            "ErrorInvalidParameter",
+            format!("The value of the parameter '{name}' is empty."),
+        )
+    })?;
+    let z = v
+        .get("timeZone")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim();
     if z.is_empty() || tz::resolve(z).is_none() {
         return Err(tz_not_supported(z));
     }
-    tz::instant(v).ok_or_else(|| GraphError::new(400, "UnableToDeserializePostBody", "were unable to deserialize "))
+    tz::instant(v).ok_or_else(|| {
+        GraphError::new(
+            400,
+            "UnableToDeserializePostBody",
+            "were unable to deserialize ",
+        )
+    })
 }
 
 /// calendar-getschedule.
@@ -2029,10 +2733,22 @@ fn get_schedule(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome
     require_scope(ctx.principal, READ)?;
     require_work(world, ctx)?;
     let body = req.json()?;
-    ctx.schema.check_action_body("microsoft.graph.calendar", "getSchedule", &body)?;
-    let schedules: Vec<String> = body_param(&body, "schedules").and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    ctx.schema
+        .check_action_body("microsoft.graph.calendar", "getSchedule", &body)?;
+    let schedules: Vec<String> = body_param(&body, "schedules")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     if schedules.is_empty() {
-        return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'Schedules' is empty."));
+        return Err(GraphError::new(
+            400,
+            "ErrorInvalidParameter",
+            "The value of the parameter 'Schedules' is empty.",
+        ));
     }
     if schedules.len() > 100 {
         // microsoft-graph-docs-contrib#5895.
@@ -2054,11 +2770,19 @@ fn get_schedule(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome
         return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'AvailabilityViewInterval' is invalid: it must be between 5 and 1440."));
     }
     if to <= from {
-        return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'EndTime' must be later than 'StartTime'."));
+        return Err(GraphError::new(
+            400,
+            "ErrorInvalidParameter",
+            "The value of the parameter 'EndTime' must be later than 'StartTime'.",
+        ));
     }
     // Exchange's availability service answers at most 62 days (EWS ErrorTimeIntervalTooBig).
     if to - from > Duration::days(62) {
-        return Err(GraphError::new(400, "ErrorTimeIntervalTooBig", "The time interval is too big. The maximum allowed is 62 days."));
+        return Err(GraphError::new(
+            400,
+            "ErrorTimeIntervalTooBig",
+            "The time interval is too big. The maximum allowed is 62 days.",
+        ));
     }
     let step = Duration::minutes(interval);
     let slots = ((to - from).num_minutes() + interval - 1) / interval;
@@ -2066,7 +2790,11 @@ fn get_schedule(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome
     for addr in schedules {
         let user = world
             .user_by_address(&addr)
-            .filter(|u| u.tenant_id == ctx.principal.tenant_id && u.kind == AccountKind::Work && world.mailboxes.contains_key(&u.id))
+            .filter(|u| {
+                u.tenant_id == ctx.principal.tenant_id
+                    && u.kind == AccountKind::Work
+                    && world.mailboxes.contains_key(&u.id)
+            })
             .map(|u| u.id.clone());
         let Some(uid) = user else {
             // microsoftgraph/microsoft-graph-docs#11225.
@@ -2076,13 +2804,17 @@ fn get_schedule(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome
             }));
             continue;
         };
-        let Some(mb) = world.mailboxes.get(&uid) else { continue };
+        let Some(mb) = world.mailboxes.get(&uid) else {
+            continue;
+        };
         let own = uid == ctx.principal.user_id;
         let items = busy_items(mb, from, to);
-        let view: String = (0..slots).map(|i| {
-            let s = from + step * i as i32;
-            view_digit(&status_in(&items, s, s + step))
-        }).collect();
+        let view: String = (0..slots)
+            .map(|i| {
+                let s = from + step * i as i32;
+                view_digit(&status_in(&items, s, s + step))
+            })
+            .collect();
         let schedule_items: Vec<Value> = items
             .iter()
             .map(|(s, e, status, ev)| {
@@ -2158,21 +2890,40 @@ struct Attendee {
 fn find_meeting_times(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
     require_scope(ctx.principal, SHARED_READ)?;
     require_work(world, ctx)?;
-    let body = if req.body.is_empty() { json!({}) } else { req.json()? };
-    ctx.schema.check_action_body("microsoft.graph.user", "findMeetingTimes", &body)?;
+    let body = if req.body.is_empty() {
+        json!({})
+    } else {
+        req.json()?
+    };
+    ctx.schema
+        .check_action_body("microsoft.graph.user", "findMeetingTimes", &body)?;
     let attendees: Vec<Attendee> = body_param(&body, "attendees")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(|x| {
-                    let address = x.pointer("/emailAddress/address").and_then(Value::as_str)?.to_string();
+                    let address = x
+                        .pointer("/emailAddress/address")
+                        .and_then(Value::as_str)?
+                        .to_string();
                     let mailbox = world
                         .user_by_address(&address)
-                        .filter(|u| u.tenant_id == ctx.principal.tenant_id && world.mailboxes.contains_key(&u.id))
+                        .filter(|u| {
+                            u.tenant_id == ctx.principal.tenant_id
+                                && world.mailboxes.contains_key(&u.id)
+                        })
                         .map(|u| u.id.clone());
                     Some(Attendee {
-                        kind: x.get("type").and_then(Value::as_str).unwrap_or("required").to_ascii_lowercase(),
-                        name: x.pointer("/emailAddress/name").and_then(Value::as_str).unwrap_or("").to_string(),
+                        kind: x
+                            .get("type")
+                            .and_then(Value::as_str)
+                            .unwrap_or("required")
+                            .to_ascii_lowercase(),
+                        name: x
+                            .pointer("/emailAddress/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
                         address,
                         mailbox,
                     })
@@ -2182,16 +2933,43 @@ fn find_meeting_times(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> O
         .unwrap_or_default();
     let duration = match body_param(&body, "meetingDuration").and_then(Value::as_str) {
         None => Duration::minutes(30),
-        Some(d) => parse_duration(d).ok_or_else(|| GraphError::new(400, "ErrorInvalidParameter", format!("The value '{d}' of parameter 'MeetingDuration' is invalid.")))?,
+        Some(d) => parse_duration(d).ok_or_else(|| {
+            GraphError::new(
+                400,
+                "ErrorInvalidParameter",
+                format!("The value '{d}' of parameter 'MeetingDuration' is invalid."),
+            )
+        })?,
     };
-    let max_candidates = body_param(&body, "maxCandidates").and_then(Value::as_i64).filter(|n| *n > 0).unwrap_or(5) as usize;
-    let organizer_optional = body_param(&body, "isOrganizerOptional").and_then(Value::as_bool).unwrap_or(false);
-    let reasons = body_param(&body, "returnSuggestionReasons").and_then(Value::as_bool).unwrap_or(false);
-    let min_pct = body_param(&body, "minimumAttendeePercentage").and_then(Value::as_f64).unwrap_or(50.0);
-    let constraint = body_param(&body, "timeConstraint").cloned().unwrap_or(Value::Null);
-    let domain = constraint.get("activityDomain").and_then(Value::as_str).unwrap_or("work").to_ascii_lowercase();
+    let max_candidates = body_param(&body, "maxCandidates")
+        .and_then(Value::as_i64)
+        .filter(|n| *n > 0)
+        .unwrap_or(5) as usize;
+    let organizer_optional = body_param(&body, "isOrganizerOptional")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let reasons = body_param(&body, "returnSuggestionReasons")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let min_pct = body_param(&body, "minimumAttendeePercentage")
+        .and_then(Value::as_f64)
+        .unwrap_or(50.0);
+    let constraint = body_param(&body, "timeConstraint")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let domain = constraint
+        .get("activityDomain")
+        .and_then(Value::as_str)
+        .unwrap_or("work")
+        .to_ascii_lowercase();
     let mut slots: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-    for ts in constraint.get("timeslots").or_else(|| constraint.get("timeSlots")).and_then(Value::as_array).cloned().unwrap_or_default() {
+    for ts in constraint
+        .get("timeslots")
+        .or_else(|| constraint.get("timeSlots"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
         let s = body_instant(ts.get("start"), "Start")?;
         let e = body_instant(ts.get("end"), "End")?;
         slots.push((s, e));
@@ -2207,12 +2985,30 @@ fn find_meeting_times(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> O
         .map(|l| json!({"displayName": l["displayName"].clone(), "locationEmailAddress": l.get("locationEmailAddress").cloned().unwrap_or(json!(""))}));
     let me = ctx.principal.user_id.clone();
     let my_items = {
-        let (lo, hi) = (slots.iter().map(|s| s.0).min().unwrap_or(ctx.now), slots.iter().map(|s| s.1).max().unwrap_or(ctx.now));
-        world.mailboxes.get(&me).map(|mb| busy_items(mb, lo, hi)).unwrap_or_default()
+        let (lo, hi) = (
+            slots.iter().map(|s| s.0).min().unwrap_or(ctx.now),
+            slots.iter().map(|s| s.1).max().unwrap_or(ctx.now),
+        );
+        world
+            .mailboxes
+            .get(&me)
+            .map(|mb| busy_items(mb, lo, hi))
+            .unwrap_or_default()
     };
     let my_hours = world.mailboxes.get(&me).map(working_hours);
-    let (lo, hi) = (slots.iter().map(|s| s.0).min().unwrap_or(ctx.now), slots.iter().map(|s| s.1).max().unwrap_or(ctx.now));
-    let their_items: Vec<Option<Vec<_>>> = attendees.iter().map(|a| a.mailbox.as_ref().and_then(|u| world.mailboxes.get(u)).map(|mb| busy_items(mb, lo, hi))).collect();
+    let (lo, hi) = (
+        slots.iter().map(|s| s.0).min().unwrap_or(ctx.now),
+        slots.iter().map(|s| s.1).max().unwrap_or(ctx.now),
+    );
+    let their_items: Vec<Option<Vec<_>>> = attendees
+        .iter()
+        .map(|a| {
+            a.mailbox
+                .as_ref()
+                .and_then(|u| world.mailboxes.get(u))
+                .map(|mb| busy_items(mb, lo, hi))
+        })
+        .collect();
     let step = Duration::minutes(30);
     let mut suggestions: Vec<(f64, DateTime<Utc>, Value)> = Vec::new();
     let mut candidates = 0usize;
@@ -2220,14 +3016,19 @@ fn find_meeting_times(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> O
     for (s, e) in slots {
         // Start on the next half hour.
         let secs = s.timestamp();
-        let mut t = Utc.timestamp_opt(secs + (1800 - secs.rem_euclid(1800)) % 1800, 0).single().unwrap_or(s);
+        let mut t = Utc
+            .timestamp_opt(secs + (1800 - secs.rem_euclid(1800)) % 1800, 0)
+            .single()
+            .unwrap_or(s);
         while t + duration <= e {
             let end = t + duration;
-            let in_hours = domain != "work" || my_hours.as_ref().is_none_or(|h| within_hours(h, t, end));
+            let in_hours =
+                domain != "work" || my_hours.as_ref().is_none_or(|h| within_hours(h, t, end));
             if in_hours {
                 candidates += 1;
                 let org_status = status_in(&my_items, t, end);
-                let org_blocked = !organizer_optional && busy_rank(&org_status) >= busy_rank("busy");
+                let org_blocked =
+                    !organizer_optional && busy_rank(&org_status) >= busy_rank("busy");
                 if org_blocked {
                     organizer_busy += 1;
                 } else {
@@ -2258,7 +3059,11 @@ fn find_meeting_times(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> O
                             _ => 100.0,
                         });
                     }
-                    let confidence = if scores.is_empty() { 100.0 } else { scores.iter().sum::<f64>() / scores.len() as f64 };
+                    let confidence = if scores.is_empty() {
+                        100.0
+                    } else {
+                        scores.iter().sum::<f64>() / scores.len() as f64
+                    };
                     if confidence >= min_pct {
                         let mut sug = json!({
                             "confidence": confidence,
@@ -2281,7 +3086,11 @@ fn find_meeting_times(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> O
             t += step;
         }
     }
-    suggestions.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.cmp(&b.1)));
+    suggestions.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+    });
     suggestions.truncate(max_candidates);
     let list: Vec<Value> = suggestions
         .into_iter()
@@ -2319,65 +3128,140 @@ fn find_meeting_times(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> O
 
 /// Windows time-zone display names (Windows registry `Display` values).
 const WINDOWS_DISPLAY: &[(&str, &str)] = &[
-    ("Dateline Standard Time", "(UTC-12:00) International Date Line West"),
+    (
+        "Dateline Standard Time",
+        "(UTC-12:00) International Date Line West",
+    ),
     ("UTC-11", "(UTC-11:00) Coordinated Universal Time-11"),
     ("Hawaiian Standard Time", "(UTC-10:00) Hawaii"),
     ("Alaskan Standard Time", "(UTC-09:00) Alaska"),
-    ("Pacific Standard Time (Mexico)", "(UTC-08:00) Baja California"),
-    ("Pacific Standard Time", "(UTC-08:00) Pacific Time (US & Canada)"),
+    (
+        "Pacific Standard Time (Mexico)",
+        "(UTC-08:00) Baja California",
+    ),
+    (
+        "Pacific Standard Time",
+        "(UTC-08:00) Pacific Time (US & Canada)",
+    ),
     ("US Mountain Standard Time", "(UTC-07:00) Arizona"),
-    ("Mountain Standard Time (Mexico)", "(UTC-07:00) La Paz, Mazatlan"),
-    ("Mountain Standard Time", "(UTC-07:00) Mountain Time (US & Canada)"),
-    ("Central America Standard Time", "(UTC-06:00) Central America"),
-    ("Central Standard Time (Mexico)", "(UTC-06:00) Guadalajara, Mexico City, Monterrey"),
-    ("Central Standard Time", "(UTC-06:00) Central Time (US & Canada)"),
+    (
+        "Mountain Standard Time (Mexico)",
+        "(UTC-07:00) La Paz, Mazatlan",
+    ),
+    (
+        "Mountain Standard Time",
+        "(UTC-07:00) Mountain Time (US & Canada)",
+    ),
+    (
+        "Central America Standard Time",
+        "(UTC-06:00) Central America",
+    ),
+    (
+        "Central Standard Time (Mexico)",
+        "(UTC-06:00) Guadalajara, Mexico City, Monterrey",
+    ),
+    (
+        "Central Standard Time",
+        "(UTC-06:00) Central Time (US & Canada)",
+    ),
     ("Canada Central Standard Time", "(UTC-06:00) Saskatchewan"),
-    ("SA Pacific Standard Time", "(UTC-05:00) Bogota, Lima, Quito, Rio Branco"),
+    (
+        "SA Pacific Standard Time",
+        "(UTC-05:00) Bogota, Lima, Quito, Rio Branco",
+    ),
     ("Eastern Standard Time (Mexico)", "(UTC-05:00) Chetumal"),
-    ("Eastern Standard Time", "(UTC-05:00) Eastern Time (US & Canada)"),
+    (
+        "Eastern Standard Time",
+        "(UTC-05:00) Eastern Time (US & Canada)",
+    ),
     ("US Eastern Standard Time", "(UTC-05:00) Indiana (East)"),
     ("Venezuela Standard Time", "(UTC-04:00) Caracas"),
-    ("Atlantic Standard Time", "(UTC-04:00) Atlantic Time (Canada)"),
-    ("SA Western Standard Time", "(UTC-04:00) Georgetown, La Paz, Manaus, San Juan"),
+    (
+        "Atlantic Standard Time",
+        "(UTC-04:00) Atlantic Time (Canada)",
+    ),
+    (
+        "SA Western Standard Time",
+        "(UTC-04:00) Georgetown, La Paz, Manaus, San Juan",
+    ),
     ("Pacific SA Standard Time", "(UTC-04:00) Santiago"),
     ("Newfoundland Standard Time", "(UTC-03:30) Newfoundland"),
     ("E. South America Standard Time", "(UTC-03:00) Brasilia"),
-    ("Argentina Standard Time", "(UTC-03:00) City of Buenos Aires"),
+    (
+        "Argentina Standard Time",
+        "(UTC-03:00) City of Buenos Aires",
+    ),
     ("SA Eastern Standard Time", "(UTC-03:00) Cayenne, Fortaleza"),
     ("Greenland Standard Time", "(UTC-03:00) Greenland"),
     ("Montevideo Standard Time", "(UTC-03:00) Montevideo"),
     ("Azores Standard Time", "(UTC-01:00) Azores"),
     ("Cape Verde Standard Time", "(UTC-01:00) Cabo Verde Is."),
     ("UTC", "(UTC) Coordinated Universal Time"),
-    ("GMT Standard Time", "(UTC+00:00) Dublin, Edinburgh, Lisbon, London"),
+    (
+        "GMT Standard Time",
+        "(UTC+00:00) Dublin, Edinburgh, Lisbon, London",
+    ),
     ("Greenwich Standard Time", "(UTC+00:00) Monrovia, Reykjavik"),
     ("Morocco Standard Time", "(UTC+01:00) Casablanca"),
-    ("W. Europe Standard Time", "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"),
-    ("Central Europe Standard Time", "(UTC+01:00) Belgrade, Bratislava, Budapest, Ljubljana, Prague"),
-    ("Romance Standard Time", "(UTC+01:00) Brussels, Copenhagen, Madrid, Paris"),
-    ("Central European Standard Time", "(UTC+01:00) Sarajevo, Skopje, Warsaw, Zagreb"),
-    ("W. Central Africa Standard Time", "(UTC+01:00) West Central Africa"),
+    (
+        "W. Europe Standard Time",
+        "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
+    ),
+    (
+        "Central Europe Standard Time",
+        "(UTC+01:00) Belgrade, Bratislava, Budapest, Ljubljana, Prague",
+    ),
+    (
+        "Romance Standard Time",
+        "(UTC+01:00) Brussels, Copenhagen, Madrid, Paris",
+    ),
+    (
+        "Central European Standard Time",
+        "(UTC+01:00) Sarajevo, Skopje, Warsaw, Zagreb",
+    ),
+    (
+        "W. Central Africa Standard Time",
+        "(UTC+01:00) West Central Africa",
+    ),
     ("GTB Standard Time", "(UTC+02:00) Athens, Bucharest"),
-    ("FLE Standard Time", "(UTC+02:00) Helsinki, Kyiv, Riga, Sofia, Tallinn, Vilnius"),
+    (
+        "FLE Standard Time",
+        "(UTC+02:00) Helsinki, Kyiv, Riga, Sofia, Tallinn, Vilnius",
+    ),
     ("E. Europe Standard Time", "(UTC+02:00) Chisinau"),
     ("Egypt Standard Time", "(UTC+02:00) Cairo"),
     ("South Africa Standard Time", "(UTC+02:00) Harare, Pretoria"),
     ("Israel Standard Time", "(UTC+02:00) Jerusalem"),
     ("Turkey Standard Time", "(UTC+03:00) Istanbul"),
     ("Arab Standard Time", "(UTC+03:00) Kuwait, Riyadh"),
-    ("Russian Standard Time", "(UTC+03:00) Moscow, St. Petersburg"),
+    (
+        "Russian Standard Time",
+        "(UTC+03:00) Moscow, St. Petersburg",
+    ),
     ("E. Africa Standard Time", "(UTC+03:00) Nairobi"),
     ("Iran Standard Time", "(UTC+03:30) Tehran"),
     ("Arabian Standard Time", "(UTC+04:00) Abu Dhabi, Muscat"),
     ("Pakistan Standard Time", "(UTC+05:00) Islamabad, Karachi"),
-    ("India Standard Time", "(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi"),
+    (
+        "India Standard Time",
+        "(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi",
+    ),
     ("Sri Lanka Standard Time", "(UTC+05:30) Sri Jayawardenepura"),
     ("Nepal Standard Time", "(UTC+05:45) Kathmandu"),
     ("Bangladesh Standard Time", "(UTC+06:00) Dhaka"),
     ("Myanmar Standard Time", "(UTC+06:30) Yangon (Rangoon)"),
-    ("SE Asia Standard Time", "(UTC+07:00) Bangkok, Hanoi, Jakarta"),
-    ("China Standard Time", "(UTC+08:00) Beijing, Chongqing, Hong Kong, Urumqi"),
-    ("Singapore Standard Time", "(UTC+08:00) Kuala Lumpur, Singapore"),
+    (
+        "SE Asia Standard Time",
+        "(UTC+07:00) Bangkok, Hanoi, Jakarta",
+    ),
+    (
+        "China Standard Time",
+        "(UTC+08:00) Beijing, Chongqing, Hong Kong, Urumqi",
+    ),
+    (
+        "Singapore Standard Time",
+        "(UTC+08:00) Kuala Lumpur, Singapore",
+    ),
     ("Taipei Standard Time", "(UTC+08:00) Taipei"),
     ("W. Australia Standard Time", "(UTC+08:00) Perth"),
     ("Tokyo Standard Time", "(UTC+09:00) Osaka, Sapporo, Tokyo"),
@@ -2385,11 +3269,23 @@ const WINDOWS_DISPLAY: &[(&str, &str)] = &[
     ("Cen. Australia Standard Time", "(UTC+09:30) Adelaide"),
     ("AUS Central Standard Time", "(UTC+09:30) Darwin"),
     ("E. Australia Standard Time", "(UTC+10:00) Brisbane"),
-    ("AUS Eastern Standard Time", "(UTC+10:00) Canberra, Melbourne, Sydney"),
+    (
+        "AUS Eastern Standard Time",
+        "(UTC+10:00) Canberra, Melbourne, Sydney",
+    ),
     ("Tasmania Standard Time", "(UTC+10:00) Hobart"),
-    ("West Pacific Standard Time", "(UTC+10:00) Guam, Port Moresby"),
-    ("Central Pacific Standard Time", "(UTC+11:00) Solomon Is., New Caledonia"),
-    ("New Zealand Standard Time", "(UTC+12:00) Auckland, Wellington"),
+    (
+        "West Pacific Standard Time",
+        "(UTC+10:00) Guam, Port Moresby",
+    ),
+    (
+        "Central Pacific Standard Time",
+        "(UTC+11:00) Solomon Is., New Caledonia",
+    ),
+    (
+        "New Zealand Standard Time",
+        "(UTC+12:00) Auckland, Wellington",
+    ),
     ("Fiji Standard Time", "(UTC+12:00) Fiji"),
     ("Tonga Standard Time", "(UTC+13:00) Nuku'alofa"),
     ("Samoa Standard Time", "(UTC+13:00) Samoa"),
@@ -2397,33 +3293,52 @@ const WINDOWS_DISPLAY: &[(&str, &str)] = &[
 
 /// outlookuser-supportedtimezones: Windows zones by default, IANA with
 /// `TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana'`.
-fn supported_time_zones(world: &mut World, ctx: &Ctx<'_>, seg: &str, req: &GraphRequest) -> Outcome {
+fn supported_time_zones(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    seg: &str,
+    req: &GraphRequest,
+) -> Outcome {
     if req.method != Method::GET {
         return Err(method_not_allowed());
     }
     require_scope(ctx.principal, USER_READ)?;
     mailbox(world, ctx)?;
     let params = function_params(seg);
-    let standard = params.iter().find(|(k, _)| k.eq_ignore_ascii_case("TimeZoneStandard")).map(|(_, v)| v.clone());
-    let raw = seg.find('(').map(|i| &seg[i + 1..seg.len().saturating_sub(1)]).unwrap_or("");
+    let standard = params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("TimeZoneStandard"))
+        .map(|(_, v)| v.clone());
+    let raw = seg
+        .find('(')
+        .map(|i| &seg[i + 1..seg.len().saturating_sub(1)])
+        .unwrap_or("");
     let iana = match standard.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("windows") => false,
         Some("iana") => true,
         Some(_) => {
             let literal = raw.split_once('=').map_or(raw, |(_, v)| v).trim();
-            return Err(GraphError::bad_request(format!("The string '{literal}' is not a valid enumeration type constant.")));
+            return Err(GraphError::bad_request(format!(
+                "The string '{literal}' is not a valid enumeration type constant."
+            )));
         }
     };
     let value: Vec<Value> = if iana {
         let mut names: Vec<&str> = tz::WINDOWS_ZONES.iter().map(|(_, i)| *i).collect();
         names.sort_unstable();
         names.dedup();
-        names.into_iter().map(|n| json!({"alias": n, "displayName": n})).collect()
+        names
+            .into_iter()
+            .map(|n| json!({"alias": n, "displayName": n}))
+            .collect()
     } else {
         tz::WINDOWS_ZONES
             .iter()
             .map(|(w, _)| {
-                let display = WINDOWS_DISPLAY.iter().find(|(k, _)| k == w).map_or(*w, |(_, d)| *d);
+                let display = WINDOWS_DISPLAY
+                    .iter()
+                    .find(|(k, _)| k == w)
+                    .map_or(*w, |(_, d)| *d);
                 json!({"alias": w, "displayName": display})
             })
             .collect()
@@ -2483,7 +3398,10 @@ fn supported_languages(ctx: &Ctx<'_>, seg: &str, req: &GraphRequest) -> Outcome 
         return Err(GraphError::no_resource("supportedLanguages"));
     }
     require_scope(ctx.principal, USER_READ)?;
-    let value: Vec<Value> = LANGUAGES.iter().map(|(l, d)| json!({"locale": l, "displayName": d})).collect();
+    let value: Vec<Value> = LANGUAGES
+        .iter()
+        .map(|(l, d)| json!({"locale": l, "displayName": d}))
+        .collect();
     Ok(Reply::ok(json!({
         "@odata.context": format!("{}/v1.0/$metadata#Collection(microsoft.graph.localeInfo)", ctx.base_url),
         "value": value,
@@ -2496,18 +3414,40 @@ mod tests {
 
     #[test]
     fn occurrence_ids_round_trip() {
-        let t = Utc.with_ymd_and_hms(2026, 3, 9, 14, 0, 0).single().expect("time");
+        let t = Utc
+            .with_ymd_and_hms(2026, 3, 9, 14, 0, 0)
+            .single()
+            .expect("time");
         let id = occurrence_id("AAMkAG+/x==", t);
-        assert_eq!(parse_occurrence_id(&id), Some(("AAMkAG+/x==".to_string(), t)));
+        assert_eq!(
+            parse_occurrence_id(&id),
+            Some(("AAMkAG+/x==".to_string(), t))
+        );
         assert_eq!(parse_occurrence_id("AAMkAG+/x=="), None);
     }
 
     #[test]
     fn function_parameters_are_parsed() {
-        let p = function_params("reminderView(startDateTime='2026-03-01T00:00:00',endDateTime='2026-03-02T00:00:00')");
-        assert_eq!(p, vec![("startDateTime".to_string(), "2026-03-01T00:00:00".to_string()), ("endDateTime".to_string(), "2026-03-02T00:00:00".to_string())]);
-        let p = function_params("supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')");
-        assert_eq!(p, vec![("TimeZoneStandard".to_string(), "Iana".to_string())]);
+        let p = function_params(
+            "reminderView(startDateTime='2026-03-01T00:00:00',endDateTime='2026-03-02T00:00:00')",
+        );
+        assert_eq!(
+            p,
+            vec![
+                (
+                    "startDateTime".to_string(),
+                    "2026-03-01T00:00:00".to_string()
+                ),
+                ("endDateTime".to_string(), "2026-03-02T00:00:00".to_string())
+            ]
+        );
+        let p = function_params(
+            "supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')",
+        );
+        assert_eq!(
+            p,
+            vec![("TimeZoneStandard".to_string(), "Iana".to_string())]
+        );
         assert!(function_params("supportedTimeZones").is_empty());
     }
 
@@ -2524,12 +3464,18 @@ mod tests {
 
     #[test]
     fn instants_with_and_without_offsets() {
-        let t = Utc.with_ymd_and_hms(2026, 3, 9, 14, 0, 0).single().expect("time");
+        let t = Utc
+            .with_ymd_and_hms(2026, 3, 9, 14, 0, 0)
+            .single()
+            .expect("time");
         assert_eq!(parse_instant("2026-03-09T14:00:00Z"), Some(t));
         assert_eq!(parse_instant("2026-03-09T15:00:00+01:00"), Some(t));
         assert_eq!(parse_instant("2026-03-09T15:00:00 01:00"), Some(t));
         assert_eq!(parse_instant("2026-03-09T14:00:00.0000000"), Some(t));
-        assert_eq!(parse_instant("2026-03-09"), Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).single());
+        assert_eq!(
+            parse_instant("2026-03-09"),
+            Utc.with_ymd_and_hms(2026, 3, 9, 0, 0, 0).single()
+        );
         assert_eq!(parse_instant("next week"), None);
     }
 
@@ -2540,7 +3486,10 @@ mod tests {
         assert_eq!(ev["start"]["dateTime"], "2026-03-10T00:00:00.0000000");
         assert_eq!(ev["originalStartTimeZone"], "Pacific Standard Time");
         let mut bad = json!({"isAllDay": true, "start": {"dateTime": "2026-03-10T09:00:00", "timeZone": "UTC"}, "end": {"dateTime": "2026-03-11T00:00:00", "timeZone": "UTC"}});
-        assert_eq!(apply_times(&mut bad, true, true).unwrap_err().code, "ErrorPropertyValidationFailure");
+        assert_eq!(
+            apply_times(&mut bad, true, true).unwrap_err().code,
+            "ErrorPropertyValidationFailure"
+        );
         let mut same = json!({"isAllDay": true, "start": {"dateTime": "2026-03-10T00:00:00", "timeZone": "UTC"}, "end": {"dateTime": "2026-03-10T00:00:00", "timeZone": "UTC"}});
         assert!(apply_times(&mut same, true, true).is_err());
     }
@@ -2549,11 +3498,17 @@ mod tests {
     fn timed_events_are_stored_in_utc() {
         let mut ev = json!({"start": {"dateTime": "2026-07-01T10:00:00", "timeZone": "America/New_York"}, "end": {"dateTime": "2026-07-01T11:00:00", "timeZone": "Eastern Standard Time"}});
         apply_times(&mut ev, true, true).expect("valid");
-        assert_eq!(ev["start"], json!({"dateTime": "2026-07-01T14:00:00.0000000", "timeZone": "UTC"}));
+        assert_eq!(
+            ev["start"],
+            json!({"dateTime": "2026-07-01T14:00:00.0000000", "timeZone": "UTC"})
+        );
         assert_eq!(ev["originalStartTimeZone"], "America/New_York");
         assert_eq!(ev["originalEndTimeZone"], "Eastern Standard Time");
         let mut backwards = json!({"start": {"dateTime": "2026-07-01T10:00:00", "timeZone": "UTC"}, "end": {"dateTime": "2026-07-01T09:00:00", "timeZone": "UTC"}});
-        assert_eq!(apply_times(&mut backwards, true, true).unwrap_err().code, "ErrorCalendarEndDateIsEarlierThanStartDate");
+        assert_eq!(
+            apply_times(&mut backwards, true, true).unwrap_err().code,
+            "ErrorCalendarEndDateIsEarlierThanStartDate"
+        );
         let mut bad_zone = json!({"start": {"dateTime": "2026-07-01T10:00:00", "timeZone": "Greenwich Mean Time"}, "end": {"dateTime": "2026-07-01T11:00:00", "timeZone": "UTC"}});
         let e = apply_times(&mut bad_zone, true, true).unwrap_err();
         assert_eq!(e.code, "TimeZoneNotSupportedException");

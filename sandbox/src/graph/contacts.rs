@@ -50,7 +50,13 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReques
 }
 
 /// Everything below `contactFolders/{id}` (recursing through `childFolders/{id}`).
-fn in_folder(world: &mut World, ctx: &Ctx<'_>, fid: String, tail: &[&str], req: &GraphRequest) -> Outcome {
+fn in_folder(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    fid: String,
+    tail: &[&str],
+    req: &GraphRequest,
+) -> Outcome {
     match tail {
         [] => folder(world, ctx, &fid, req),
         ["contacts"] => contacts(world, ctx, Some(fid), req),
@@ -59,7 +65,11 @@ fn in_folder(world: &mut World, ctx: &Ctx<'_>, fid: String, tail: &[&str], req: 
         ["childFolders", c, rest @ ..] => {
             let mb = mailbox(world, ctx)?;
             let cid = folder_id(mb, c)?;
-            if !mb.contact_folders.iter().any(|x| x["id"] == cid.as_str() && x["parentFolderId"] == fid.as_str()) {
+            if !mb
+                .contact_folders
+                .iter()
+                .any(|x| x["id"] == cid.as_str() && x["parentFolderId"] == fid.as_str())
+            {
                 return Err(GraphError::item_not_found());
             }
             in_folder(world, ctx, cid, rest, req)
@@ -72,7 +82,11 @@ fn in_folder(world: &mut World, ctx: &Ctx<'_>, fid: String, tail: &[&str], req: 
 /// mailbox root), preferring one named "Contacts".
 pub fn default_folder_id(mb: &Mailbox) -> Result<String, GraphError> {
     let is_folder = |id: &Value| mb.contact_folders.iter().any(|f| f["id"] == *id);
-    let roots: Vec<&Value> = mb.contact_folders.iter().filter(|f| !is_folder(&f["parentFolderId"])).collect();
+    let roots: Vec<&Value> = mb
+        .contact_folders
+        .iter()
+        .filter(|f| !is_folder(&f["parentFolderId"]))
+        .collect();
     roots
         .iter()
         .find(|f| f["displayName"] == "Contacts")
@@ -97,7 +111,11 @@ fn folder_id(mb: &Mailbox, given: &str) -> Result<String, GraphError> {
 
 fn find_contact(mb: &Mailbox, id: &str, folder: Option<&str>) -> Result<usize, GraphError> {
     let (imm, issued_for) = parse_id(id);
-    let idx = mb.contacts.iter().position(|c| c["id"] == imm.as_str()).ok_or_else(GraphError::item_not_found)?;
+    let idx = mb
+        .contacts
+        .iter()
+        .position(|c| c["id"] == imm.as_str())
+        .ok_or_else(GraphError::item_not_found)?;
     let parent = mb.contacts[idx]["parentFolderId"].as_str().unwrap_or("");
     if issued_for.as_deref().is_some_and(|f| f != parent) || folder.is_some_and(|f| f != parent) {
         return Err(GraphError::item_not_found());
@@ -106,7 +124,11 @@ fn find_contact(mb: &Mailbox, id: &str, folder: Option<&str>) -> Result<usize, G
 }
 
 fn iso7(t: chrono::DateTime<chrono::Utc>) -> String {
-    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
 }
 
 fn change_key() -> String {
@@ -133,7 +155,11 @@ fn generated_display_name(c: &Value) -> String {
     if !parts.is_empty() {
         return parts.join(" ");
     }
-    if let Some(company) = c.get("companyName").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
+    if let Some(company) = c
+        .get("companyName")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+    {
         return company.trim().to_string();
     }
     c.get("emailAddresses")
@@ -145,19 +171,42 @@ fn generated_display_name(c: &Value) -> String {
 }
 
 fn file_as(c: &Value) -> String {
-    let given = c.get("givenName").and_then(Value::as_str).unwrap_or("").trim();
-    let surname = c.get("surname").and_then(Value::as_str).unwrap_or("").trim();
+    let given = c
+        .get("givenName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim();
+    let surname = c
+        .get("surname")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim();
     match (given.is_empty(), surname.is_empty()) {
-        (_, true) => c.get("displayName").and_then(Value::as_str).unwrap_or("").to_string(),
+        (_, true) => c
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
         (true, false) => surname.to_string(),
         (false, false) => format!("{surname}, {given}"),
     }
 }
 
 /// Properties a client may not set.
-const READ_ONLY: &[&str] = &["id", "createdDateTime", "lastModifiedDateTime", "changeKey", "parentFolderId"];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "changeKey",
+    "parentFolderId",
+];
 
-fn contacts(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, req: &GraphRequest) -> Outcome {
+fn contacts(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    folder: Option<String>,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let folder = match folder {
         Some(f) => f,
@@ -166,7 +215,12 @@ fn contacts(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, req: &Grap
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, READ)?;
-            let items = mb.contacts.iter().filter(|c| c["parentFolderId"] == folder.as_str()).cloned().collect();
+            let items = mb
+                .contacts
+                .iter()
+                .filter(|c| c["parentFolderId"] == folder.as_str())
+                .cloned()
+                .collect();
             shape::page(items, IdKind::InFolder, &CONTACTS, ctx, req)
         }
         Method::POST => {
@@ -221,7 +275,10 @@ fn contacts(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, req: &Grap
                 o.retain(|k, _| !READ_ONLY.contains(&k.as_str()));
             }
             mail::merge(&mut c, &fields);
-            if c["displayName"].as_str().is_none_or(|s| s.trim().is_empty()) {
+            if c["displayName"]
+                .as_str()
+                .is_none_or(|s| s.trim().is_empty())
+            {
                 c["displayName"] = json!(generated_display_name(&c));
             }
             if c["fileAs"].as_str().is_none_or(str::is_empty) {
@@ -234,14 +291,26 @@ fn contacts(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, req: &Grap
     }
 }
 
-fn contact(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, id: &str, req: &GraphRequest) -> Outcome {
+fn contact(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    folder: Option<String>,
+    id: &str,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     // `/me/contacts/{id}` finds a contact in any folder; under a folder it must be in that one.
     let idx = find_contact(mb, id, folder.as_deref())?;
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, READ)?;
-            shape::single(mb.contacts[idx].clone(), IdKind::InFolder, &CONTACTS, ctx, req)
+            shape::single(
+                mb.contacts[idx].clone(),
+                IdKind::InFolder,
+                &CONTACTS,
+                ctx,
+                req,
+            )
         }
         Method::PATCH => {
             require_scope(ctx.principal, WRITE)?;
@@ -252,7 +321,9 @@ fn contact(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, id: &str, r
                 o.retain(|k, _| !READ_ONLY.contains(&k.as_str()));
             }
             let c = &mut mb.contacts[idx];
-            let name_changed = ["givenName", "middleName", "surname"].iter().any(|k| patch.get(*k).is_some());
+            let name_changed = ["givenName", "middleName", "surname"]
+                .iter()
+                .any(|k| patch.get(*k).is_some());
             mail::merge(c, &patch);
             if name_changed && patch.get("displayName").is_none() {
                 c["displayName"] = json!(generated_display_name(c));
@@ -275,7 +346,12 @@ fn contact(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, id: &str, r
     }
 }
 
-fn folders(world: &mut World, ctx: &Ctx<'_>, parent: Option<String>, req: &GraphRequest) -> Outcome {
+fn folders(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    parent: Option<String>,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let parent = match parent {
         Some(p) => p,
@@ -284,19 +360,43 @@ fn folders(world: &mut World, ctx: &Ctx<'_>, parent: Option<String>, req: &Graph
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, READ)?;
-            let items = mb.contact_folders.iter().filter(|f| f["parentFolderId"] == parent.as_str()).cloned().collect();
+            let items = mb
+                .contact_folders
+                .iter()
+                .filter(|f| f["parentFolderId"] == parent.as_str())
+                .cloned()
+                .collect();
             shape::page(items, IdKind::Plain, &FOLDERS, ctx, req)
         }
         Method::POST => {
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
-            ctx.schema.check_body("microsoft.graph.contactFolder", &body)?;
-            let name = body.get("displayName").and_then(Value::as_str).unwrap_or("").trim().to_string();
+            ctx.schema
+                .check_body("microsoft.graph.contactFolder", &body)?;
+            let name = body
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_string();
             if name.is_empty() {
-                return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'DisplayName' is empty."));
+                return Err(GraphError::new(
+                    400,
+                    "ErrorInvalidParameter",
+                    "The value of the parameter 'DisplayName' is empty.",
+                ));
             }
-            if mb.contact_folders.iter().any(|f| f["parentFolderId"] == parent.as_str() && f["displayName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&name))) {
-                return Err(GraphError::new(409, "ErrorFolderExists", "A folder with the specified name already exists."));
+            if mb.contact_folders.iter().any(|f| {
+                f["parentFolderId"] == parent.as_str()
+                    && f["displayName"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+            }) {
+                return Err(GraphError::new(
+                    409,
+                    "ErrorFolderExists",
+                    "A folder with the specified name already exists.",
+                ));
             }
             let f = json!({"id": new_item_id(), "displayName": name, "parentFolderId": parent});
             mb.contact_folders.push(f.clone());
@@ -308,20 +408,41 @@ fn folders(world: &mut World, ctx: &Ctx<'_>, parent: Option<String>, req: &Graph
 
 fn folder(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -> Outcome {
     let mb = mailbox(world, ctx)?;
-    let idx = mb.contact_folders.iter().position(|f| f["id"] == id).ok_or_else(GraphError::item_not_found)?;
+    let idx = mb
+        .contact_folders
+        .iter()
+        .position(|f| f["id"] == id)
+        .ok_or_else(GraphError::item_not_found)?;
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, READ)?;
-            shape::single(mb.contact_folders[idx].clone(), IdKind::Plain, &FOLDERS, ctx, req)
+            shape::single(
+                mb.contact_folders[idx].clone(),
+                IdKind::Plain,
+                &FOLDERS,
+                ctx,
+                req,
+            )
         }
         Method::PATCH => {
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
-            ctx.schema.check_body("microsoft.graph.contactFolder", &body)?;
+            ctx.schema
+                .check_body("microsoft.graph.contactFolder", &body)?;
             if let Some(name) = body.get("displayName").and_then(Value::as_str) {
                 let parent = mb.contact_folders[idx]["parentFolderId"].clone();
-                if mb.contact_folders.iter().enumerate().any(|(i, f)| i != idx && f["parentFolderId"] == parent && f["displayName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name))) {
-                    return Err(GraphError::new(409, "ErrorFolderExists", "A folder with the specified name already exists."));
+                if mb.contact_folders.iter().enumerate().any(|(i, f)| {
+                    i != idx
+                        && f["parentFolderId"] == parent
+                        && f["displayName"]
+                            .as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                }) {
+                    return Err(GraphError::new(
+                        409,
+                        "ErrorFolderExists",
+                        "A folder with the specified name already exists.",
+                    ));
                 }
             }
             let mut patch = body.clone();
@@ -334,17 +455,28 @@ fn folder(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -> Out
         Method::DELETE => {
             require_scope(ctx.principal, WRITE)?;
             if default_folder_id(mb)? == id {
-                return Err(GraphError::new(403, "ErrorDeleteDistinguishedFolder", "Distinguished folders cannot be deleted."));
+                return Err(GraphError::new(
+                    403,
+                    "ErrorDeleteDistinguishedFolder",
+                    "Distinguished folders cannot be deleted.",
+                ));
             }
             let mut doomed = vec![id.to_string()];
             let mut i = 0;
             while i < doomed.len() {
                 let cur = doomed[i].clone();
-                doomed.extend(mb.contact_folders.iter().filter(|f| f["parentFolderId"] == cur.as_str()).filter_map(|f| f["id"].as_str().map(str::to_string)));
+                doomed.extend(
+                    mb.contact_folders
+                        .iter()
+                        .filter(|f| f["parentFolderId"] == cur.as_str())
+                        .filter_map(|f| f["id"].as_str().map(str::to_string)),
+                );
                 i += 1;
             }
-            mb.contact_folders.retain(|f| !doomed.iter().any(|d| f["id"] == d.as_str()));
-            mb.contacts.retain(|c| !doomed.iter().any(|d| c["parentFolderId"] == d.as_str()));
+            mb.contact_folders
+                .retain(|f| !doomed.iter().any(|d| f["id"] == d.as_str()));
+            mb.contacts
+                .retain(|c| !doomed.iter().any(|d| c["parentFolderId"] == d.as_str()));
             Ok(Reply::no_content())
         }
         _ => Err(method_not_allowed()),

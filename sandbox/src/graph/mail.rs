@@ -83,6 +83,13 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReques
         ["sendMail"] if m == Method::POST => send_mail(world, ctx, req),
         ["outlook", "masterCategories"] => categories(world, ctx, req),
         ["outlook", "masterCategories", id] => category(world, ctx, id, req),
+        ["outlook", ..] => {
+            super::calendar::outlook_extra(world, ctx, rest, req).unwrap_or_else(|| {
+                Err(GraphError::no_resource(
+                    rest.get(1).copied().unwrap_or("outlook"),
+                ))
+            })
+        }
         ["mailFolders"] => folders(world, ctx, None, req),
         ["mailFolders", f] => folder(world, ctx, f, req),
         ["mailFolders", f, "childFolders"] => {
@@ -110,13 +117,21 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReques
 
 pub fn mailbox<'w>(world: &'w mut World, ctx: &Ctx<'_>) -> Result<&'w mut Mailbox, GraphError> {
     world.mailboxes.get_mut(&ctx.user_id).ok_or_else(|| {
-        GraphError::new(404, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
+        GraphError::new(
+            404,
+            "MailboxNotEnabledForRESTAPI",
+            "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+        )
     })
 }
 
 /// A folder by id or well-known name (`inbox`, `SentItems`… case-insensitive).
 fn folder_id(mb: &Mailbox, name_or_id: &str) -> Result<String, GraphError> {
-    if let Some((_, id)) = mb.well_known_folders.iter().find(|(k, _)| k.eq_ignore_ascii_case(name_or_id)) {
+    if let Some((_, id)) = mb
+        .well_known_folders
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name_or_id))
+    {
         return Ok(id.clone());
     }
     let (imm, _) = parse_id(name_or_id);
@@ -131,7 +146,11 @@ fn folder_id(mb: &Mailbox, name_or_id: &str) -> Result<String, GraphError> {
 /// message moved no longer resolves, as on Graph).
 fn find_message(mb: &Mailbox, id: &str) -> Result<usize, GraphError> {
     let (imm, folder) = parse_id(id);
-    let idx = mb.messages.iter().position(|m| m["id"] == imm.as_str()).ok_or_else(GraphError::item_not_found)?;
+    let idx = mb
+        .messages
+        .iter()
+        .position(|m| m["id"] == imm.as_str())
+        .ok_or_else(GraphError::item_not_found)?;
     if let Some(folder) = folder {
         if mb.messages[idx]["parentFolderId"] != folder.as_str() {
             return Err(GraphError::item_not_found());
@@ -163,18 +182,33 @@ fn with_counts(mb: &Mailbox, folder: &Value) -> Value {
     let id = folder["id"].as_str().unwrap_or("");
     let mut f = folder.clone();
     let in_folder = mb.messages.iter().filter(|m| m["parentFolderId"] == id);
-    let (total, unread) = in_folder.fold((0, 0), |(t, u), m| (t + 1, u + usize::from(m["isRead"] == false)));
+    let (total, unread) = in_folder.fold((0, 0), |(t, u), m| {
+        (t + 1, u + usize::from(m["isRead"] == false))
+    });
     f["totalItemCount"] = json!(total);
     f["unreadItemCount"] = json!(unread);
-    f["childFolderCount"] = json!(mb.folders.iter().filter(|c| c["parentFolderId"] == id).count());
+    f["childFolderCount"] = json!(mb
+        .folders
+        .iter()
+        .filter(|c| c["parentFolderId"] == id)
+        .count());
     f
 }
 
-fn folders(world: &mut World, ctx: &Ctx<'_>, parent: Option<String>, req: &GraphRequest) -> Outcome {
+fn folders(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    parent: Option<String>,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let parent = match parent {
         Some(p) => p,
-        None => mb.well_known_folders.get("msgfolderroot").cloned().unwrap_or_default(),
+        None => mb
+            .well_known_folders
+            .get("msgfolderroot")
+            .cloned()
+            .unwrap_or_default(),
     };
     match req.method {
         Method::GET => {
@@ -191,12 +225,30 @@ fn folders(world: &mut World, ctx: &Ctx<'_>, parent: Option<String>, req: &Graph
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.mailFolder", &body)?;
-            let name = body.get("displayName").and_then(Value::as_str).unwrap_or("").trim().to_string();
+            let name = body
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_string();
             if name.is_empty() {
-                return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'DisplayName' is empty."));
+                return Err(GraphError::new(
+                    400,
+                    "ErrorInvalidParameter",
+                    "The value of the parameter 'DisplayName' is empty.",
+                ));
             }
-            if mb.folders.iter().any(|f| f["parentFolderId"] == parent.as_str() && f["displayName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&name))) {
-                return Err(GraphError::new(409, "ErrorFolderExists", "A folder with the specified name already exists."));
+            if mb.folders.iter().any(|f| {
+                f["parentFolderId"] == parent.as_str()
+                    && f["displayName"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+            }) {
+                return Err(GraphError::new(
+                    409,
+                    "ErrorFolderExists",
+                    "A folder with the specified name already exists.",
+                ));
             }
             let folder = json!({
                 "id": new_item_id(), "displayName": name, "parentFolderId": parent,
@@ -213,7 +265,11 @@ fn folders(world: &mut World, ctx: &Ctx<'_>, parent: Option<String>, req: &Graph
 fn folder(world: &mut World, ctx: &Ctx<'_>, f: &str, req: &GraphRequest) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let id = folder_id(mb, f)?;
-    let idx = mb.folders.iter().position(|x| x["id"] == id.as_str()).ok_or_else(GraphError::item_not_found)?;
+    let idx = mb
+        .folders
+        .iter()
+        .position(|x| x["id"] == id.as_str())
+        .ok_or_else(GraphError::item_not_found)?;
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, READ)?;
@@ -230,18 +286,29 @@ fn folder(world: &mut World, ctx: &Ctx<'_>, f: &str, req: &GraphRequest) -> Outc
         Method::DELETE => {
             require_scope(ctx.principal, WRITE)?;
             if mb.well_known_folders.values().any(|w| *w == id) {
-                return Err(GraphError::new(403, "ErrorDeleteDistinguishedFolder", "Distinguished folders cannot be deleted."));
+                return Err(GraphError::new(
+                    403,
+                    "ErrorDeleteDistinguishedFolder",
+                    "Distinguished folders cannot be deleted.",
+                ));
             }
             // The folder and everything under it go to Deleted Items on Graph; here they are removed.
             let mut doomed = vec![id];
             let mut i = 0;
             while i < doomed.len() {
                 let cur = doomed[i].clone();
-                doomed.extend(mb.folders.iter().filter(|x| x["parentFolderId"] == cur.as_str()).filter_map(|x| x["id"].as_str().map(str::to_string)));
+                doomed.extend(
+                    mb.folders
+                        .iter()
+                        .filter(|x| x["parentFolderId"] == cur.as_str())
+                        .filter_map(|x| x["id"].as_str().map(str::to_string)),
+                );
                 i += 1;
             }
-            mb.folders.retain(|x| !doomed.iter().any(|d| x["id"] == d.as_str()));
-            mb.messages.retain(|m| !doomed.iter().any(|d| m["parentFolderId"] == d.as_str()));
+            mb.folders
+                .retain(|x| !doomed.iter().any(|d| x["id"] == d.as_str()));
+            mb.messages
+                .retain(|m| !doomed.iter().any(|d| m["parentFolderId"] == d.as_str()));
             Ok(Reply::no_content())
         }
         _ => Err(method_not_allowed()),
@@ -250,7 +317,12 @@ fn folder(world: &mut World, ctx: &Ctx<'_>, f: &str, req: &GraphRequest) -> Outc
 
 // === Messages ===
 
-fn messages(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, req: &GraphRequest) -> Outcome {
+fn messages(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    folder: Option<String>,
+    req: &GraphRequest,
+) -> Outcome {
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, READ)?;
@@ -270,7 +342,11 @@ fn messages(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, req: &Grap
             let mb = mailbox(world, ctx)?;
             let target = match folder {
                 Some(f) => f,
-                None => mb.well_known_folders.get("drafts").cloned().unwrap_or_default(),
+                None => mb
+                    .well_known_folders
+                    .get("drafts")
+                    .cloned()
+                    .unwrap_or_default(),
             };
             let msg = create_draft(mb, ctx, &target, &body)?;
             let v = shape::with_prefs(shape::with_ids(msg, IdKind::InFolder, ctx), ctx);
@@ -280,7 +356,12 @@ fn messages(world: &mut World, ctx: &Ctx<'_>, folder: Option<String>, req: &Grap
     }
 }
 
-fn create_draft(mb: &mut Mailbox, ctx: &Ctx<'_>, folder: &str, body: &Value) -> Result<Value, GraphError> {
+fn create_draft(
+    mb: &mut Mailbox,
+    ctx: &Ctx<'_>,
+    folder: &str,
+    body: &Value,
+) -> Result<Value, GraphError> {
     let id = new_item_id();
     let now = iso(ctx.now);
     let mut msg = json!({
@@ -310,7 +391,13 @@ fn create_draft(mb: &mut Mailbox, ctx: &Ctx<'_>, folder: &str, body: &Value) -> 
     Ok(msg)
 }
 
-fn message(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRequest) -> Outcome {
+fn message(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    id: &str,
+    tail: &[&str],
+    req: &GraphRequest,
+) -> Outcome {
     let m = req.method.clone();
     match tail {
         [] => match m {
@@ -318,7 +405,13 @@ fn message(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &Grap
                 require_scope(ctx.principal, READ)?;
                 let mb = mailbox(world, ctx)?;
                 let idx = find_message(mb, id)?;
-                shape::single(mb.messages[idx].clone(), IdKind::InFolder, &MESSAGES, ctx, req)
+                shape::single(
+                    mb.messages[idx].clone(),
+                    IdKind::InFolder,
+                    &MESSAGES,
+                    ctx,
+                    req,
+                )
             }
             Method::PATCH => {
                 require_scope(ctx.principal, WRITE)?;
@@ -329,9 +422,20 @@ fn message(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &Grap
                 let msg = &mut mb.messages[idx];
                 // Only drafts can change content; received and sent mail only takes flags, read
                 // state, categories, importance and classification.
-                const ALWAYS: &[&str] = &["isRead", "categories", "flag", "importance", "inferenceClassification", "isReadReceiptRequested", "isDeliveryReceiptRequested"];
+                const ALWAYS: &[&str] = &[
+                    "isRead",
+                    "categories",
+                    "flag",
+                    "importance",
+                    "inferenceClassification",
+                    "isReadReceiptRequested",
+                    "isDeliveryReceiptRequested",
+                ];
                 if msg["isDraft"] != true {
-                    if let Some(bad) = body.as_object().and_then(|o| o.keys().find(|k| !ALWAYS.contains(&k.as_str()))) {
+                    if let Some(bad) = body
+                        .as_object()
+                        .and_then(|o| o.keys().find(|k| !ALWAYS.contains(&k.as_str())))
+                    {
                         return Err(GraphError::new(400, "ErrorInvalidPropertyUpdateSentMessage", format!("Update operation is not supported for the property '{bad}' on a message that has been sent.")));
                     }
                 }
@@ -355,12 +459,26 @@ fn message(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &Grap
             _ => Err(method_not_allowed()),
         },
         ["attachments"] => attachments(world, ctx, id, req),
-        ["attachments", "createUploadSession"] if m == Method::POST => create_upload_session(world, ctx, id, req),
+        ["attachments", "createUploadSession"] if m == Method::POST => {
+            create_upload_session(world, ctx, id, req)
+        }
         ["attachments", aid] => attachment(world, ctx, id, aid, false, req),
         ["attachments", aid, "$value"] => attachment(world, ctx, id, aid, true, req),
         [action] if m == Method::POST => message_action(world, ctx, id, action, req),
         [action] => {
-            if ["send", "reply", "replyAll", "forward", "createReply", "createReplyAll", "createForward", "move", "copy"].contains(action) {
+            if [
+                "send",
+                "reply",
+                "replyAll",
+                "forward",
+                "createReply",
+                "createReplyAll",
+                "createForward",
+                "move",
+                "copy",
+            ]
+            .contains(action)
+            {
                 Err(method_not_allowed())
             } else {
                 Err(GraphError::no_resource(action))
@@ -370,15 +488,29 @@ fn message(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &Grap
     }
 }
 
-fn message_action(world: &mut World, ctx: &Ctx<'_>, id: &str, action: &str, req: &GraphRequest) -> Outcome {
-    let body = if req.body.is_empty() { json!({}) } else { req.json()? };
+fn message_action(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    id: &str,
+    action: &str,
+    req: &GraphRequest,
+) -> Outcome {
+    let body = if req.body.is_empty() {
+        json!({})
+    } else {
+        req.json()?
+    };
     match action {
         "send" => {
             require_scope(ctx.principal, SEND)?;
             let mb = mailbox(world, ctx)?;
             let idx = find_message(mb, id)?;
             if mb.messages[idx]["isDraft"] != true {
-                return Err(GraphError::new(400, "ErrorInvalidOperation", "Only draft messages can be sent."));
+                return Err(GraphError::new(
+                    400,
+                    "ErrorInvalidOperation",
+                    "Only draft messages can be sent.",
+                ));
             }
             let msg = mb.messages.remove(idx);
             submit(world, ctx, msg, true)?;
@@ -388,11 +520,16 @@ fn message_action(world: &mut World, ctx: &Ctx<'_>, id: &str, action: &str, req:
             let create = action.starts_with("create");
             require_scope(ctx.principal, if create { WRITE } else { SEND })?;
             let kind = action.trim_start_matches("create").to_ascii_lowercase();
-            ctx.schema.check_action_body("microsoft.graph.message", action, &body)?;
+            ctx.schema
+                .check_action_body("microsoft.graph.message", action, &body)?;
             let mb = mailbox(world, ctx)?;
             let idx = find_message(mb, id)?;
             let original = mb.messages[idx].clone();
-            let drafts = mb.well_known_folders.get("drafts").cloned().unwrap_or_default();
+            let drafts = mb
+                .well_known_folders
+                .get("drafts")
+                .cloned()
+                .unwrap_or_default();
             let me = user_address(world, ctx);
             let mut fields = response_fields(&original, &kind, &body, &me);
             if let Some(extra) = body.get("message") {
@@ -411,10 +548,14 @@ fn message_action(world: &mut World, ctx: &Ctx<'_>, id: &str, action: &str, req:
         }
         "move" | "copy" => {
             require_scope(ctx.principal, WRITE)?;
-            ctx.schema.check_action_body("microsoft.graph.message", action, &body)?;
-            let dest = body.get("destinationId").and_then(Value::as_str).ok_or_else(|| {
-                GraphError::new(400, "ErrorInvalidIdMalformed", "Id is malformed.")
-            })?;
+            ctx.schema
+                .check_action_body("microsoft.graph.message", action, &body)?;
+            let dest = body
+                .get("destinationId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    GraphError::new(400, "ErrorInvalidIdMalformed", "Id is malformed.")
+                })?;
             let mb = mailbox(world, ctx)?;
             let dest = folder_id(mb, dest)?;
             let idx = find_message(mb, id)?;
@@ -456,26 +597,58 @@ fn user_address(world: &World, ctx: &Ctx<'_>) -> Value {
 fn response_fields(original: &Value, kind: &str, body: &Value, me: &Value) -> Value {
     let subject = original["subject"].as_str().unwrap_or("");
     let prefix = if kind == "forward" { "FW: " } else { "RE: " };
-    let my_addr = me["emailAddress"]["address"].as_str().unwrap_or("").to_ascii_lowercase();
-    let not_me = |r: &&Value| r["emailAddress"]["address"].as_str().is_none_or(|a| a.to_ascii_lowercase() != my_addr);
+    let my_addr = me["emailAddress"]["address"]
+        .as_str()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let not_me = |r: &&Value| {
+        r["emailAddress"]["address"]
+            .as_str()
+            .is_none_or(|a| a.to_ascii_lowercase() != my_addr)
+    };
     let to: Vec<Value> = match kind {
-        "reply" => original["from"].as_object().map(|_| vec![original["from"].clone()]).unwrap_or_default(),
+        "reply" => original["from"]
+            .as_object()
+            .map(|_| vec![original["from"].clone()])
+            .unwrap_or_default(),
         "replyall" => {
-            let mut v: Vec<Value> = original["from"].as_object().map(|_| vec![original["from"].clone()]).unwrap_or_default();
-            v.extend(original["toRecipients"].as_array().into_iter().flatten().filter(not_me).cloned());
+            let mut v: Vec<Value> = original["from"]
+                .as_object()
+                .map(|_| vec![original["from"].clone()])
+                .unwrap_or_default();
+            v.extend(
+                original["toRecipients"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(not_me)
+                    .cloned(),
+            );
             v
         }
-        _ => body.get("toRecipients").and_then(Value::as_array).cloned().unwrap_or_default(),
+        _ => body
+            .get("toRecipients")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
     };
     let cc: Vec<Value> = if kind == "replyall" {
-        original["ccRecipients"].as_array().into_iter().flatten().filter(not_me).cloned().collect()
+        original["ccRecipients"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(not_me)
+            .cloned()
+            .collect()
     } else {
         Vec::new()
     };
     let comment = body.get("comment").and_then(Value::as_str).unwrap_or("");
     let quoted = format!(
         "{comment}\n\n________________________________\nFrom: {}\nSubject: {subject}\n\n{}",
-        original["from"]["emailAddress"]["address"].as_str().unwrap_or(""),
+        original["from"]["emailAddress"]["address"]
+            .as_str()
+            .unwrap_or(""),
         original["bodyPreview"].as_str().unwrap_or("")
     );
     let already = subject.to_ascii_uppercase().starts_with(prefix.trim());
@@ -496,8 +669,13 @@ fn addresses(msg: &Value) -> Vec<String> {
 }
 
 fn valid_address(a: &str) -> bool {
-    let Some((local, domain)) = a.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !a.contains(char::is_whitespace)
+    let Some((local, domain)) = a.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !a.contains(char::is_whitespace)
 }
 
 /// Send a message: check recipients, file it in Sent Items (unless told not to) and deliver a
@@ -517,16 +695,32 @@ fn submit(world: &mut World, ctx: &Ctx<'_>, mut msg: Value, save: bool) -> Resul
     msg["receivedDateTime"] = json!(now);
     msg["from"] = me.clone();
     msg["sender"] = me;
-    let atts = msg["id"].as_str().and_then(|id| world.mailboxes.get(&ctx.user_id)?.attachments.get(id).cloned());
-    let mut recipients: Vec<String> = to.iter().filter_map(|a| world.user_by_address(a).map(|u| u.id.clone())).collect();
+    let atts = msg["id"].as_str().and_then(|id| {
+        world
+            .mailboxes
+            .get(&ctx.user_id)?
+            .attachments
+            .get(id)
+            .cloned()
+    });
+    let mut recipients: Vec<String> = to
+        .iter()
+        .filter_map(|a| world.user_by_address(a).map(|u| u.id.clone()))
+        .collect();
     recipients.dedup();
     for uid in recipients {
-        let Some(mb) = world.mailboxes.get_mut(&uid) else { continue };
+        let Some(mb) = world.mailboxes.get_mut(&uid) else {
+            continue;
+        };
         let mut copy = msg.clone();
         let id = new_item_id();
         copy["id"] = json!(id);
         copy["isRead"] = json!(false);
-        copy["parentFolderId"] = json!(mb.well_known_folders.get("inbox").cloned().unwrap_or_default());
+        copy["parentFolderId"] = json!(mb
+            .well_known_folders
+            .get("inbox")
+            .cloned()
+            .unwrap_or_default());
         copy["bccRecipients"] = json!([]);
         if let Some(a) = &atts {
             mb.attachments.insert(id, a.clone());
@@ -535,7 +729,11 @@ fn submit(world: &mut World, ctx: &Ctx<'_>, mut msg: Value, save: bool) -> Resul
     }
     let mb = mailbox(world, ctx)?;
     if save {
-        msg["parentFolderId"] = json!(mb.well_known_folders.get("sentitems").cloned().unwrap_or_default());
+        msg["parentFolderId"] = json!(mb
+            .well_known_folders
+            .get("sentitems")
+            .cloned()
+            .unwrap_or_default());
         mb.messages.push(msg);
     } else if let Some(id) = msg["id"].as_str() {
         mb.attachments.remove(id);
@@ -546,13 +744,25 @@ fn submit(world: &mut World, ctx: &Ctx<'_>, mut msg: Value, save: bool) -> Resul
 fn send_mail(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
     require_scope(ctx.principal, SEND)?;
     let body = req.json()?;
-    ctx.schema.check_action_body("microsoft.graph.user", "sendMail", &body)?;
+    ctx.schema
+        .check_action_body("microsoft.graph.user", "sendMail", &body)?;
     let Some(message) = body.get("message").filter(|m| m.is_object()) else {
-        return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'Message' is empty."));
+        return Err(GraphError::new(
+            400,
+            "ErrorInvalidParameter",
+            "The value of the parameter 'Message' is empty.",
+        ));
     };
-    let save = body.get("saveToSentItems").and_then(Value::as_bool).unwrap_or(true);
+    let save = body
+        .get("saveToSentItems")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     let mb = mailbox(world, ctx)?;
-    let drafts = mb.well_known_folders.get("drafts").cloned().unwrap_or_default();
+    let drafts = mb
+        .well_known_folders
+        .get("drafts")
+        .cloned()
+        .unwrap_or_default();
     let msg = create_draft(mb, ctx, &drafts, message)?;
     let idx = find_message(mb, msg["id"].as_str().unwrap_or(""))?;
     let msg = mb.messages.remove(idx);
@@ -584,18 +794,35 @@ fn attachments(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -
 }
 
 /// Add a file or item attachment from a POST body (checked against the schema, size-limited).
-pub fn add_attachment(mb: &mut Mailbox, parent_id: &str, body: &Value, ctx: &Ctx<'_>) -> Result<Value, GraphError> {
-    let odata_type = body.get("@odata.type").and_then(Value::as_str).unwrap_or("");
+pub fn add_attachment(
+    mb: &mut Mailbox,
+    parent_id: &str,
+    body: &Value,
+    ctx: &Ctx<'_>,
+) -> Result<Value, GraphError> {
+    let odata_type = body
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if odata_type.is_empty() {
         return Err(GraphError::new(400, "ErrorInvalidParameter", "The attachment type is missing; set '@odata.type' (e.g. '#microsoft.graph.fileAttachment')."));
     }
     ctx.schema.check_body("microsoft.graph.attachment", body)?;
     let mut a = body.clone();
     let size = if odata_type.ends_with("fileAttachment") {
-        let bytes = body.get("contentBytes").and_then(Value::as_str).unwrap_or("");
+        let bytes = body
+            .get("contentBytes")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(bytes)
-            .map_err(|_| GraphError::new(400, "ErrorInvalidParameter", "The value of 'contentBytes' is not valid base64."))?;
+            .map_err(|_| {
+                GraphError::new(
+                    400,
+                    "ErrorInvalidParameter",
+                    "The value of 'contentBytes' is not valid base64.",
+                )
+            })?;
         if decoded.len() > MAX_INLINE_ATTACHMENT {
             return Err(GraphError::new(413, "ErrorAttachmentSizeLimitExceeded", "The attachment is larger than 3 MB; use an upload session (attachments/createUploadSession)."));
         }
@@ -609,16 +836,29 @@ pub fn add_attachment(mb: &mut Mailbox, parent_id: &str, body: &Value, ctx: &Ctx
     if a.get("isInline").is_none() {
         a["isInline"] = json!(false);
     }
-    mb.attachments.entry(parent_id.to_string()).or_default().push(a.clone());
+    mb.attachments
+        .entry(parent_id.to_string())
+        .or_default()
+        .push(a.clone());
     Ok(a)
 }
 
-fn attachment(world: &mut World, ctx: &Ctx<'_>, id: &str, aid: &str, raw: bool, req: &GraphRequest) -> Outcome {
+fn attachment(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    id: &str,
+    aid: &str,
+    raw: bool,
+    req: &GraphRequest,
+) -> Outcome {
     let mb = mailbox(world, ctx)?;
     let idx = find_message(mb, id)?;
     let mid = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
     let list = mb.attachments.entry(mid.clone()).or_default();
-    let pos = list.iter().position(|a| a["id"] == aid).ok_or_else(GraphError::item_not_found)?;
+    let pos = list
+        .iter()
+        .position(|a| a["id"] == aid)
+        .ok_or_else(GraphError::item_not_found)?;
     match (&req.method, raw) {
         (&Method::GET, false) => {
             require_scope(ctx.principal, READ)?;
@@ -627,12 +867,17 @@ fn attachment(world: &mut World, ctx: &Ctx<'_>, id: &str, aid: &str, raw: bool, 
         (&Method::GET, true) => {
             require_scope(ctx.principal, READ)?;
             let a = &list[pos];
-            let bytes = base64::engine::general_purpose::STANDARD.decode(a["contentBytes"].as_str().unwrap_or("")).unwrap_or_default();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(a["contentBytes"].as_str().unwrap_or(""))
+                .unwrap_or_default();
             Ok(Reply {
                 status: 200,
                 headers: Vec::new(),
                 body: super::router::ReplyBody::Bytes {
-                    content_type: a["contentType"].as_str().unwrap_or("application/octet-stream").to_string(),
+                    content_type: a["contentType"]
+                        .as_str()
+                        .unwrap_or("application/octet-stream")
+                        .to_string(),
                     bytes,
                 },
             })
@@ -650,18 +895,40 @@ fn attachment(world: &mut World, ctx: &Ctx<'_>, id: &str, aid: &str, raw: bool, 
     }
 }
 
-fn create_upload_session(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -> Outcome {
+fn create_upload_session(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    id: &str,
+    req: &GraphRequest,
+) -> Outcome {
     require_scope(ctx.principal, WRITE)?;
     let body = req.json()?;
-    ctx.schema.check_action_body("microsoft.graph.attachment", "createUploadSession", &body)?;
-    let item = body.get("AttachmentItem").or_else(|| body.get("attachmentItem")).cloned().unwrap_or(Value::Null);
+    ctx.schema
+        .check_action_body("microsoft.graph.attachment", "createUploadSession", &body)?;
+    let item = body
+        .get("AttachmentItem")
+        .or_else(|| body.get("attachmentItem"))
+        .cloned()
+        .unwrap_or(Value::Null);
     let size = item.get("size").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let name = item.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+    let name = item
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if name.is_empty() || size == 0 {
-        return Err(GraphError::new(400, "ErrorInvalidParameter", "AttachmentItem needs 'name' and a non-zero 'size'."));
+        return Err(GraphError::new(
+            400,
+            "ErrorInvalidParameter",
+            "AttachmentItem needs 'name' and a non-zero 'size'.",
+        ));
     }
     if size > MAX_UPLOAD {
-        return Err(GraphError::new(400, "ErrorAttachmentSizeLimitExceeded", "The attachment exceeds the 150 MB limit."));
+        return Err(GraphError::new(
+            400,
+            "ErrorAttachmentSizeLimitExceeded",
+            "The attachment exceeds the 150 MB limit.",
+        ));
     }
     let mb = mailbox(world, ctx)?;
     let idx = find_message(mb, id)?;
@@ -674,9 +941,16 @@ fn create_upload_session(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &Graph
             user_id: ctx.user_id.clone(),
             parent_id,
             name,
-            content_type: item.get("contentType").and_then(Value::as_str).unwrap_or("application/octet-stream").to_string(),
+            content_type: item
+                .get("contentType")
+                .and_then(Value::as_str)
+                .unwrap_or("application/octet-stream")
+                .to_string(),
             size,
-            is_inline: item.get("isInline").and_then(Value::as_bool).unwrap_or(false),
+            is_inline: item
+                .get("isInline")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             received: Vec::new(),
             expires: expires.timestamp(),
         },
@@ -691,17 +965,38 @@ fn create_upload_session(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &Graph
 
 /// `PUT {uploadUrl}` with `Content-Range: bytes start-end/total`. Like Graph's pre-authenticated
 /// upload URL, it takes no `Authorization` header (sending one is an error).
-pub async fn upload_chunk(State(state): State<Shared>, Path(token): Path<String>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn upload_chunk(
+    State(state): State<Shared>,
+    Path(token): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let now = state.now();
     let mut world = state.world();
     into_response(upload(&mut world, &token, &method, &headers, &body, now))
 }
 
-fn upload(world: &mut World, token: &str, method: &Method, headers: &HeaderMap, body: &[u8], now: chrono::DateTime<chrono::Utc>) -> Outcome {
+fn upload(
+    world: &mut World,
+    token: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Outcome {
     if headers.contains_key("authorization") {
-        return Err(GraphError::new(401, "InvalidAuthenticationToken", "Do not send an Authorization header to a pre-authenticated upload URL."));
+        return Err(GraphError::new(
+            401,
+            "InvalidAuthenticationToken",
+            "Do not send an Authorization header to a pre-authenticated upload URL.",
+        ));
     }
-    let session = world.uploads.get_mut(token).filter(|s| s.expires > now.timestamp()).ok_or_else(GraphError::item_not_found)?;
+    let session = world
+        .uploads
+        .get_mut(token)
+        .filter(|s| s.expires > now.timestamp())
+        .ok_or_else(GraphError::item_not_found)?;
     if *method == Method::DELETE {
         world.uploads.remove(token);
         return Ok(Reply::no_content());
@@ -709,19 +1004,42 @@ fn upload(world: &mut World, token: &str, method: &Method, headers: &HeaderMap, 
     if *method != Method::PUT {
         return Err(method_not_allowed());
     }
-    let range = headers.get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let range = headers
+        .get("content-range")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let parsed = range
         .strip_prefix("bytes ")
         .and_then(|r| r.split_once('/'))
         .and_then(|(se, total)| {
             let (s, e) = se.split_once('-')?;
-            Some((s.parse::<usize>().ok()?, e.parse::<usize>().ok()?, total.parse::<usize>().ok()?))
+            Some((
+                s.parse::<usize>().ok()?,
+                e.parse::<usize>().ok()?,
+                total.parse::<usize>().ok()?,
+            ))
         });
     let Some((start, end, total)) = parsed else {
-        return Err(GraphError::new(400, "InvalidContentRange", "The Content-Range header is missing or malformed."));
+        return Err(GraphError::new(
+            400,
+            "InvalidContentRange",
+            "The Content-Range header is missing or malformed.",
+        ));
     };
-    if total != session.size || start != session.received.len() || end < start || end - start + 1 != body.len() || end >= total {
-        return Err(GraphError::new(416, "InvalidRange", format!("The range {start}-{end}/{total} does not match the expected range {}-.", session.received.len())));
+    if total != session.size
+        || start != session.received.len()
+        || end < start
+        || end - start + 1 != body.len()
+        || end >= total
+    {
+        return Err(GraphError::new(
+            416,
+            "InvalidRange",
+            format!(
+                "The range {start}-{end}/{total} does not match the expected range {}-.",
+                session.received.len()
+            ),
+        ));
     }
     session.received.extend_from_slice(body);
     if session.received.len() < session.size {
@@ -730,19 +1048,35 @@ fn upload(world: &mut World, token: &str, method: &Method, headers: &HeaderMap, 
             "nextExpectedRanges": [format!("{}-", session.received.len())],
         })));
     }
-    let Some(s) = world.uploads.remove(token) else { return Err(GraphError::item_not_found()) };
-    let Some(mb) = world.mailboxes.get_mut(&s.user_id) else { return Err(GraphError::item_not_found()) };
+    let Some(s) = world.uploads.remove(token) else {
+        return Err(GraphError::item_not_found());
+    };
+    let Some(mb) = world.mailboxes.get_mut(&s.user_id) else {
+        return Err(GraphError::item_not_found());
+    };
     let aid = new_item_id();
     let att = json!({
         "@odata.type": "#microsoft.graph.fileAttachment", "id": aid, "name": s.name, "contentType": s.content_type,
         "size": s.size, "isInline": s.is_inline, "lastModifiedDateTime": iso(now),
         "contentBytes": base64::engine::general_purpose::STANDARD.encode(&s.received),
     });
-    mb.attachments.entry(s.parent_id.clone()).or_default().push(att);
-    if let Some(m) = mb.messages.iter_mut().find(|m| m["id"] == s.parent_id.as_str()) {
+    mb.attachments
+        .entry(s.parent_id.clone())
+        .or_default()
+        .push(att);
+    if let Some(m) = mb
+        .messages
+        .iter_mut()
+        .find(|m| m["id"] == s.parent_id.as_str())
+    {
         m["hasAttachments"] = json!(true);
     }
-    Ok(Reply::no_content().header("Location", format!("/v1.0/me/messages/{}/attachments/{aid}", s.parent_id)).with_status(201))
+    Ok(Reply::no_content()
+        .header(
+            "Location",
+            format!("/v1.0/me/messages/{}/attachments/{aid}", s.parent_id),
+        )
+        .with_status(201))
 }
 
 // === Categories ===
@@ -751,19 +1085,39 @@ fn categories(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
     let mb = mailbox(world, ctx)?;
     match req.method {
         Method::GET => {
-            require_scope(ctx.principal, &["MailboxSettings.Read", "MailboxSettings.ReadWrite"])?;
+            require_scope(
+                ctx.principal,
+                &["MailboxSettings.Read", "MailboxSettings.ReadWrite"],
+            )?;
             shape::page(mb.categories.clone(), IdKind::Plain, &CATEGORIES, ctx, req)
         }
         Method::POST => {
             require_scope(ctx.principal, &["MailboxSettings.ReadWrite"])?;
             let body = req.json()?;
-            ctx.schema.check_body("microsoft.graph.outlookCategory", &body)?;
-            let name = body.get("displayName").and_then(Value::as_str).unwrap_or("").to_string();
+            ctx.schema
+                .check_body("microsoft.graph.outlookCategory", &body)?;
+            let name = body
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             if name.is_empty() {
-                return Err(GraphError::new(400, "ErrorInvalidParameter", "The value of the parameter 'DisplayName' is empty."));
+                return Err(GraphError::new(
+                    400,
+                    "ErrorInvalidParameter",
+                    "The value of the parameter 'DisplayName' is empty.",
+                ));
             }
-            if mb.categories.iter().any(|c| c["displayName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(&name))) {
-                return Err(GraphError::new(409, "ErrorDuplicateCategory", "A category with the specified name already exists."));
+            if mb.categories.iter().any(|c| {
+                c["displayName"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+            }) {
+                return Err(GraphError::new(
+                    409,
+                    "ErrorDuplicateCategory",
+                    "A category with the specified name already exists.",
+                ));
             }
             let c = json!({"id": crate::server::new_id(), "displayName": name, "color": body.get("color").cloned().unwrap_or(json!("preset0"))});
             mb.categories.push(c.clone());
@@ -775,11 +1129,24 @@ fn categories(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
 
 fn category(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -> Outcome {
     let mb = mailbox(world, ctx)?;
-    let pos = mb.categories.iter().position(|c| c["id"] == id).ok_or_else(GraphError::item_not_found)?;
+    let pos = mb
+        .categories
+        .iter()
+        .position(|c| c["id"] == id)
+        .ok_or_else(GraphError::item_not_found)?;
     match req.method {
         Method::GET => {
-            require_scope(ctx.principal, &["MailboxSettings.Read", "MailboxSettings.ReadWrite"])?;
-            shape::single(mb.categories[pos].clone(), IdKind::Plain, &CATEGORIES, ctx, req)
+            require_scope(
+                ctx.principal,
+                &["MailboxSettings.Read", "MailboxSettings.ReadWrite"],
+            )?;
+            shape::single(
+                mb.categories[pos].clone(),
+                IdKind::Plain,
+                &CATEGORIES,
+                ctx,
+                req,
+            )
         }
         Method::DELETE => {
             require_scope(ctx.principal, &["MailboxSettings.ReadWrite"])?;
@@ -805,12 +1172,20 @@ pub fn merge(target: &mut Value, patch: &Value) {
 
 fn refresh_preview(msg: &mut Value) {
     let content = msg["body"]["content"].as_str().unwrap_or("");
-    let text = if msg["body"]["contentType"].as_str().is_some_and(|c| c.eq_ignore_ascii_case("html")) {
+    let text = if msg["body"]["contentType"]
+        .as_str()
+        .is_some_and(|c| c.eq_ignore_ascii_case("html"))
+    {
         shape::html_to_text(content)
     } else {
         content.to_string()
     };
-    let preview: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(255).collect();
+    let preview: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(255)
+        .collect();
     msg["bodyPreview"] = json!(preview);
 }
-

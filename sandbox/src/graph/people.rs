@@ -38,8 +38,18 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReques
                 return Err(method_not_allowed());
             }
             require_scope(ctx.principal, READ)?;
-            let person = mailbox(world, ctx)?.people.iter().find(|p| p["id"] == *id).cloned();
-            let person = person.ok_or_else(|| GraphError::new(404, "ErrorItemNotFound", "The specified object was not found in the store."))?;
+            let person = mailbox(world, ctx)?
+                .people
+                .iter()
+                .find(|p| p["id"] == *id)
+                .cloned();
+            let person = person.ok_or_else(|| {
+                GraphError::new(
+                    404,
+                    "ErrorItemNotFound",
+                    "The specified object was not found in the store.",
+                )
+            })?;
             shape::single(person, IdKind::Plain, &CollectionRules::PEOPLE, ctx, req)
         }
         [first, ..] => Err(GraphError::no_resource(first)),

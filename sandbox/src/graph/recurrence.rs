@@ -144,8 +144,14 @@ fn int(v: Option<&Value>) -> Option<i64> {
 
 /// Parse and validate. The error names what is wrong (the caller wraps it in Graph's error).
 pub fn parse(v: &Value) -> Result<Recurrence, String> {
-    let pattern = v.get("pattern").filter(|p| p.is_object()).ok_or("The recurrence pattern is missing.")?;
-    let range = v.get("range").filter(|r| r.is_object()).ok_or("The recurrence range is missing.")?;
+    let pattern = v
+        .get("pattern")
+        .filter(|p| p.is_object())
+        .ok_or("The recurrence pattern is missing.")?;
+    let range = v
+        .get("range")
+        .filter(|r| r.is_object())
+        .ok_or("The recurrence range is missing.")?;
     let kind = pattern
         .get("type")
         .and_then(Value::as_str)
@@ -158,7 +164,10 @@ pub fn parse(v: &Value) -> Result<Recurrence, String> {
     let mut days_of_week = Vec::new();
     if let Some(days) = pattern.get("daysOfWeek").and_then(Value::as_array) {
         for d in days {
-            let wd = d.as_str().and_then(parse_weekday).ok_or("daysOfWeek holds a value that is not a day of the week.")?;
+            let wd = d
+                .as_str()
+                .and_then(parse_weekday)
+                .ok_or("daysOfWeek holds a value that is not a day of the week.")?;
             if !days_of_week.contains(&wd) {
                 days_of_week.push(wd);
             }
@@ -178,29 +187,45 @@ pub fn parse(v: &Value) -> Result<Recurrence, String> {
         PatternKind::Daily => {}
         PatternKind::Weekly | PatternKind::RelativeMonthly => {
             if days_of_week.is_empty() {
-                return Err("daysOfWeek must be set for a weekly or relativeMonthly pattern.".into());
+                return Err(
+                    "daysOfWeek must be set for a weekly or relativeMonthly pattern.".into(),
+                );
             }
         }
         PatternKind::AbsoluteMonthly => {
             if !(1..=31).contains(&day_of_month) {
-                return Err("dayOfMonth must be between 1 and 31 for an absoluteMonthly pattern.".into());
+                return Err(
+                    "dayOfMonth must be between 1 and 31 for an absoluteMonthly pattern.".into(),
+                );
             }
         }
         PatternKind::AbsoluteYearly => {
             if !(1..=12).contains(&month) || !(1..=31).contains(&day_of_month) {
-                return Err("month (1-12) and dayOfMonth (1-31) must be set for an absoluteYearly pattern.".into());
+                return Err(
+                    "month (1-12) and dayOfMonth (1-31) must be set for an absoluteYearly pattern."
+                        .into(),
+                );
             }
         }
         PatternKind::RelativeYearly => {
             if !(1..=12).contains(&month) || days_of_week.is_empty() {
-                return Err("month and daysOfWeek must be set for a relativeYearly pattern.".into());
+                return Err(
+                    "month and daysOfWeek must be set for a relativeYearly pattern.".into(),
+                );
             }
         }
     }
-    let start_date = parse_date(range.get("startDate")).ok_or("The recurrence range startDate is missing or not a date.")?;
-    let end = match range.get("type").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+    let start_date = parse_date(range.get("startDate"))
+        .ok_or("The recurrence range startDate is missing or not a date.")?;
+    let end = match range
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("enddate") => {
-            let end = parse_date(range.get("endDate")).ok_or("The recurrence range endDate is missing or not a date.")?;
+            let end = parse_date(range.get("endDate"))
+                .ok_or("The recurrence range endDate is missing or not a date.")?;
             if end < start_date {
                 return Err("The recurrence range endDate is before its startDate.".into());
             }
@@ -241,7 +266,11 @@ pub fn parse(v: &Value) -> Result<Recurrence, String> {
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(ny, nm, 1)
         .and_then(|d| d.pred_opt())
         .map_or(28, |d| d.day())
@@ -278,21 +307,36 @@ fn pattern_dates(r: &Recurrence) -> Box<dyn Iterator<Item = NaiveDate> + '_> {
     let start = r.start_date;
     let step = r.interval;
     match r.kind {
-        PatternKind::Daily => Box::new((0u64..).map_while(move |k| start.checked_add_signed(Duration::days(k as i64 * i64::from(step))))),
+        PatternKind::Daily => Box::new((0u64..).map_while(move |k| {
+            start.checked_add_signed(Duration::days(k as i64 * i64::from(step)))
+        })),
         PatternKind::Weekly => {
             // The week containing startDate, aligned to firstDayOfWeek.
-            let back = (7 + start.weekday().num_days_from_monday() as i64 - r.first_day_of_week.num_days_from_monday() as i64) % 7;
+            let back = (7 + start.weekday().num_days_from_monday() as i64
+                - r.first_day_of_week.num_days_from_monday() as i64)
+                % 7;
             let week0 = start - Duration::days(back);
             let mut offsets: Vec<i64> = r
                 .days_of_week
                 .iter()
-                .map(|d| (7 + d.num_days_from_monday() as i64 - r.first_day_of_week.num_days_from_monday() as i64) % 7)
+                .map(|d| {
+                    (7 + d.num_days_from_monday() as i64
+                        - r.first_day_of_week.num_days_from_monday() as i64)
+                        % 7
+                })
                 .collect();
             offsets.sort_unstable();
             Box::new(
                 (0u64..)
-                    .map_while(move |w| week0.checked_add_signed(Duration::weeks(w as i64 * i64::from(step))))
-                    .flat_map(move |ws| offsets.clone().into_iter().map(move |o| ws + Duration::days(o)))
+                    .map_while(move |w| {
+                        week0.checked_add_signed(Duration::weeks(w as i64 * i64::from(step)))
+                    })
+                    .flat_map(move |ws| {
+                        offsets
+                            .clone()
+                            .into_iter()
+                            .map(move |o| ws + Duration::days(o))
+                    })
                     .filter(move |d| *d >= start),
             )
         }
@@ -335,7 +379,9 @@ pub fn dates(r: &Recurrence) -> impl Iterator<Item = NaiveDate> + '_ {
         RangeEnd::EndDate(d) => Some(d),
         _ => None,
     };
-    pattern_dates(r).take(limit).take_while(move |d| end.is_none_or(|e| *d <= e))
+    pattern_dates(r)
+        .take(limit)
+        .take_while(move |d| end.is_none_or(|e| *d <= e))
 }
 
 /// The last occurrence date, if the series ends.
@@ -360,10 +406,21 @@ pub struct Occurrence {
 }
 
 /// The occurrence of the series on `date` (whether or not the pattern produces that date).
-pub fn occurrence_on(date: NaiveDate, first_start_local: NaiveDateTime, first_end_local: NaiveDateTime, zone: Tz) -> Occurrence {
+pub fn occurrence_on(
+    date: NaiveDate,
+    first_start_local: NaiveDateTime,
+    first_end_local: NaiveDateTime,
+    zone: Tz,
+) -> Occurrence {
     let start_local = date.and_time(first_start_local.time());
     let end_local = start_local + (first_end_local - first_start_local);
-    Occurrence { date, start_local, end_local, start: tz::to_utc(start_local, zone), end: tz::to_utc(end_local, zone) }
+    Occurrence {
+        date,
+        start_local,
+        end_local,
+        start: tz::to_utc(start_local, zone),
+        end: tz::to_utc(end_local, zone),
+    }
 }
 
 /// Occurrences overlapping `[from, to)`. Each keeps the wall-clock time of `first_start_local`
@@ -413,11 +470,16 @@ mod tests {
     }
 
     fn utc(y: i32, m: u32, day: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, day, h, min, 0).single().expect("utc")
+        Utc.with_ymd_and_hms(y, m, day, h, min, 0)
+            .single()
+            .expect("utc")
     }
 
     fn london(o: &Occurrence) -> String {
-        o.start.with_timezone(&chrono_tz::Europe::London).format("%Y-%m-%d %H:%M").to_string()
+        o.start
+            .with_timezone(&chrono_tz::Europe::London)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     fn weekly_monday(start: &str) -> Recurrence {
@@ -433,14 +495,30 @@ mod tests {
         // US DST starts 2026-03-08, EU DST starts 2026-03-29: for three weeks the gap is 4 hours.
         let r = weekly_monday("2026-03-02");
         let ny = chrono_tz::America::New_York;
-        let occ = expand(&r, at(d(2026, 3, 2), 10, 0), at(d(2026, 3, 2), 11, 0), ny, utc(2026, 3, 1, 0, 0), utc(2026, 4, 7, 0, 0));
+        let occ = expand(
+            &r,
+            at(d(2026, 3, 2), 10, 0),
+            at(d(2026, 3, 2), 11, 0),
+            ny,
+            utc(2026, 3, 1, 0, 0),
+            utc(2026, 4, 7, 0, 0),
+        );
         let shown: Vec<String> = occ.iter().map(london).collect();
         assert_eq!(
             shown,
-            ["2026-03-02 15:00", "2026-03-09 14:00", "2026-03-16 14:00", "2026-03-23 14:00", "2026-03-30 15:00", "2026-04-06 15:00"]
+            [
+                "2026-03-02 15:00",
+                "2026-03-09 14:00",
+                "2026-03-16 14:00",
+                "2026-03-23 14:00",
+                "2026-03-30 15:00",
+                "2026-04-06 15:00"
+            ]
         );
         // Always 10:00 in New York.
-        assert!(occ.iter().all(|o| o.start.with_timezone(&ny).format("%H:%M").to_string() == "10:00"));
+        assert!(occ
+            .iter()
+            .all(|o| o.start.with_timezone(&ny).format("%H:%M").to_string() == "10:00"));
         // The UTC time moves from 15:00 to 14:00 with US DST.
         assert_eq!(occ[0].start, utc(2026, 3, 2, 15, 0));
         assert_eq!(occ[1].start, utc(2026, 3, 9, 14, 0));
@@ -452,9 +530,25 @@ mod tests {
         // EU DST ends 2026-10-25, US DST ends 2026-11-01: one week with a 4-hour gap.
         let r = weekly_monday("2026-10-12");
         let ny = chrono_tz::America::New_York;
-        let occ = expand(&r, at(d(2026, 10, 12), 10, 0), at(d(2026, 10, 12), 10, 30), ny, utc(2026, 10, 12, 0, 0), utc(2026, 11, 10, 0, 0));
+        let occ = expand(
+            &r,
+            at(d(2026, 10, 12), 10, 0),
+            at(d(2026, 10, 12), 10, 30),
+            ny,
+            utc(2026, 10, 12, 0, 0),
+            utc(2026, 11, 10, 0, 0),
+        );
         let shown: Vec<String> = occ.iter().map(london).collect();
-        assert_eq!(shown, ["2026-10-12 15:00", "2026-10-19 15:00", "2026-10-26 14:00", "2026-11-02 15:00", "2026-11-09 15:00"]);
+        assert_eq!(
+            shown,
+            [
+                "2026-10-12 15:00",
+                "2026-10-19 15:00",
+                "2026-10-26 14:00",
+                "2026-11-02 15:00",
+                "2026-11-09 15:00"
+            ]
+        );
     }
 
     #[test]
@@ -467,7 +561,14 @@ mod tests {
         }))
         .expect("valid");
         let zone = chrono_tz::Europe::London;
-        let occ = expand(&r, at(d(2026, 3, 29), 0, 0), at(d(2026, 3, 30), 0, 0), zone, utc(2020, 1, 1, 0, 0), utc(2035, 1, 1, 0, 0));
+        let occ = expand(
+            &r,
+            at(d(2026, 3, 29), 0, 0),
+            at(d(2026, 3, 30), 0, 0),
+            zone,
+            utc(2020, 1, 1, 0, 0),
+            utc(2035, 1, 1, 0, 0),
+        );
         assert_eq!(occ.len(), 3);
         for (o, y) in occ.iter().zip(2026..) {
             assert_eq!(o.date, d(y, 3, 29));
@@ -481,10 +582,19 @@ mod tests {
         }))
         .expect("valid");
         let ny = chrono_tz::America::New_York;
-        let occ = expand(&r, at(d(2026, 3, 6), 0, 0), at(d(2026, 3, 7), 0, 0), ny, utc(2026, 3, 1, 0, 0), utc(2026, 4, 1, 0, 0));
+        let occ = expand(
+            &r,
+            at(d(2026, 3, 6), 0, 0),
+            at(d(2026, 3, 7), 0, 0),
+            ny,
+            utc(2026, 3, 1, 0, 0),
+            utc(2026, 4, 1, 0, 0),
+        );
         let dates: Vec<NaiveDate> = occ.iter().map(|o| o.date).collect();
         assert_eq!(dates, [d(2026, 3, 6), d(2026, 3, 13), d(2026, 3, 20)]);
-        assert!(occ.iter().all(|o| o.start.with_timezone(&ny).format("%H:%M").to_string() == "00:00"));
+        assert!(occ
+            .iter()
+            .all(|o| o.start.with_timezone(&ny).format("%H:%M").to_string() == "00:00"));
     }
 
     #[test]
@@ -494,7 +604,10 @@ mod tests {
             "range": {"type": "endDate", "startDate": "2026-01-01", "endDate": "2026-01-10"}
         }))
         .expect("valid");
-        assert_eq!(dates(&r).collect::<Vec<_>>(), [d(2026, 1, 1), d(2026, 1, 4), d(2026, 1, 7), d(2026, 1, 10)]);
+        assert_eq!(
+            dates(&r).collect::<Vec<_>>(),
+            [d(2026, 1, 1), d(2026, 1, 4), d(2026, 1, 7), d(2026, 1, 10)]
+        );
         assert_eq!(last_date(&r), Some(d(2026, 1, 10)));
     }
 
@@ -507,7 +620,16 @@ mod tests {
             "range": {"type": "numbered", "startDate": "2026-01-07", "numberOfOccurrences": 5}
         }))
         .expect("valid");
-        assert_eq!(dates(&r).collect::<Vec<_>>(), [d(2026, 1, 8), d(2026, 1, 19), d(2026, 1, 22), d(2026, 2, 2), d(2026, 2, 5)]);
+        assert_eq!(
+            dates(&r).collect::<Vec<_>>(),
+            [
+                d(2026, 1, 8),
+                d(2026, 1, 19),
+                d(2026, 1, 22),
+                d(2026, 2, 2),
+                d(2026, 2, 5)
+            ]
+        );
         // The same with Sunday-based weeks: the week of Sun 4 Jan holds Thu 8; the next used week
         // starts Sun 18 (Mon 19, Thu 22).
         let r2 = parse(&json!({
@@ -515,7 +637,10 @@ mod tests {
             "range": {"type": "numbered", "startDate": "2026-01-07", "numberOfOccurrences": 3}
         }))
         .expect("valid");
-        assert_eq!(dates(&r2).collect::<Vec<_>>(), [d(2026, 1, 8), d(2026, 1, 19), d(2026, 1, 22)]);
+        assert_eq!(
+            dates(&r2).collect::<Vec<_>>(),
+            [d(2026, 1, 8), d(2026, 1, 19), d(2026, 1, 22)]
+        );
     }
 
     #[test]
@@ -525,7 +650,15 @@ mod tests {
             "range": {"type": "numbered", "startDate": "2026-01-31", "numberOfOccurrences": 4}
         }))
         .expect("valid");
-        assert_eq!(dates(&r).collect::<Vec<_>>(), [d(2026, 1, 31), d(2026, 2, 28), d(2026, 3, 31), d(2026, 4, 30)]);
+        assert_eq!(
+            dates(&r).collect::<Vec<_>>(),
+            [
+                d(2026, 1, 31),
+                d(2026, 2, 28),
+                d(2026, 3, 31),
+                d(2026, 4, 30)
+            ]
+        );
     }
 
     #[test]
@@ -535,20 +668,29 @@ mod tests {
             "range": {"type": "numbered", "startDate": "2026-01-01", "numberOfOccurrences": 3}
         }))
         .expect("valid");
-        assert_eq!(dates(&r).collect::<Vec<_>>(), [d(2026, 1, 13), d(2026, 2, 10), d(2026, 3, 10)]);
+        assert_eq!(
+            dates(&r).collect::<Vec<_>>(),
+            [d(2026, 1, 13), d(2026, 2, 10), d(2026, 3, 10)]
+        );
         let last_fri = parse(&json!({
             "pattern": {"type": "relativeMonthly", "interval": 2, "daysOfWeek": ["friday"], "index": "last"},
             "range": {"type": "endDate", "startDate": "2026-01-01", "endDate": "2026-06-30"}
         }))
         .expect("valid");
-        assert_eq!(dates(&last_fri).collect::<Vec<_>>(), [d(2026, 1, 30), d(2026, 3, 27), d(2026, 5, 29)]);
+        assert_eq!(
+            dates(&last_fri).collect::<Vec<_>>(),
+            [d(2026, 1, 30), d(2026, 3, 27), d(2026, 5, 29)]
+        );
         // "First weekday of the month".
         let first_weekday = parse(&json!({
             "pattern": {"type": "relativeMonthly", "interval": 1, "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"], "index": "first"},
             "range": {"type": "numbered", "startDate": "2026-02-01", "numberOfOccurrences": 2}
         }))
         .expect("valid");
-        assert_eq!(dates(&first_weekday).collect::<Vec<_>>(), [d(2026, 2, 2), d(2026, 3, 2)]);
+        assert_eq!(
+            dates(&first_weekday).collect::<Vec<_>>(),
+            [d(2026, 2, 2), d(2026, 3, 2)]
+        );
     }
 
     #[test]
@@ -558,14 +700,20 @@ mod tests {
             "range": {"type": "numbered", "startDate": "2028-02-29", "numberOfOccurrences": 3}
         }))
         .expect("valid");
-        assert_eq!(dates(&abs).collect::<Vec<_>>(), [d(2028, 2, 29), d(2029, 2, 28), d(2030, 2, 28)]);
+        assert_eq!(
+            dates(&abs).collect::<Vec<_>>(),
+            [d(2028, 2, 29), d(2029, 2, 28), d(2030, 2, 28)]
+        );
         // Thanksgiving: fourth Thursday of November.
         let rel = parse(&json!({
             "pattern": {"type": "relativeYearly", "interval": 1, "month": 11, "daysOfWeek": ["thursday"], "index": "fourth"},
             "range": {"type": "noEnd", "startDate": "2026-01-01"}
         }))
         .expect("valid");
-        assert_eq!(dates(&rel).take(2).collect::<Vec<_>>(), [d(2026, 11, 26), d(2027, 11, 25)]);
+        assert_eq!(
+            dates(&rel).take(2).collect::<Vec<_>>(),
+            [d(2026, 11, 26), d(2027, 11, 25)]
+        );
         assert!(occurs_on(&rel, d(2027, 11, 25)));
         assert!(!occurs_on(&rel, d(2027, 11, 26)));
     }
@@ -597,7 +745,17 @@ mod tests {
         let zone = chrono_tz::UTC;
         // 23:00–01:00 nightly: the window 2026-06-05T00:30..2026-06-05T23:30 catches the one from
         // the 4th (ends 01:00 on the 5th) and the one starting 23:00 on the 5th.
-        let occ = expand(&r, at(d(2026, 6, 1), 23, 0), at(d(2026, 6, 2), 1, 0), zone, utc(2026, 6, 5, 0, 30), utc(2026, 6, 5, 23, 30));
-        assert_eq!(occ.iter().map(|o| o.date).collect::<Vec<_>>(), [d(2026, 6, 4), d(2026, 6, 5)]);
+        let occ = expand(
+            &r,
+            at(d(2026, 6, 1), 23, 0),
+            at(d(2026, 6, 2), 1, 0),
+            zone,
+            utc(2026, 6, 5, 0, 30),
+            utc(2026, 6, 5, 23, 30),
+        );
+        assert_eq!(
+            occ.iter().map(|o| o.date).collect::<Vec<_>>(),
+            [d(2026, 6, 4), d(2026, 6, 5)]
+        );
     }
 }

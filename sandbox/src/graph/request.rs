@@ -36,9 +36,14 @@ impl Prefs {
                     None => (pref, ""),
                 };
                 match name.to_ascii_lowercase().as_str() {
-                    "outlook.body-content-type" if val.eq_ignore_ascii_case("text") || val.eq_ignore_ascii_case("html") => {
+                    "outlook.body-content-type"
+                        if val.eq_ignore_ascii_case("text") || val.eq_ignore_ascii_case("html") =>
+                    {
                         p.body_content_type = Some(val.to_ascii_lowercase());
-                        p.applied.push(format!("outlook.body-content-type=\"{}\"", val.to_ascii_lowercase()));
+                        p.applied.push(format!(
+                            "outlook.body-content-type=\"{}\"",
+                            val.to_ascii_lowercase()
+                        ));
                     }
                     "outlook.timezone" if !val.is_empty() => {
                         p.timezone = Some(val.to_string());
@@ -51,7 +56,8 @@ impl Prefs {
                     "odata.maxpagesize" => {
                         if let Ok(n) = val.parse::<usize>() {
                             p.max_page_size = Some(n.clamp(1, 1000));
-                            p.applied.push(format!("odata.maxpagesize={}", n.clamp(1, 1000)));
+                            p.applied
+                                .push(format!("odata.maxpagesize={}", n.clamp(1, 1000)));
                         }
                     }
                     _ => {}
@@ -83,7 +89,16 @@ fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
 /// Characters escaped in a path segment: controls, space, and the delimiters that would change
 /// the URL's meaning.
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'?').add(b'+').add(b'=').add(b'<').add(b'>');
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'?')
+    .add(b'+')
+    .add(b'=')
+    .add(b'<')
+    .add(b'>');
 
 /// A request to run against the world.
 #[derive(Debug, Clone)]
@@ -100,19 +115,39 @@ pub struct GraphRequest {
 
 impl GraphRequest {
     /// Build from the raw (still percent-encoded) path after `/v1.0`.
-    pub fn new(method: Method, raw_path: &str, query: Option<String>, headers: HeaderMap, body: Vec<u8>) -> Self {
+    pub fn new(
+        method: Method,
+        raw_path: &str,
+        query: Option<String>,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    ) -> Self {
         let segments = raw_path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
             .collect();
-        Self { method, segments, query, headers, body }
+        Self {
+            method,
+            segments,
+            query,
+            headers,
+            body,
+        }
     }
 
     /// The request body as JSON; Graph's error for a body that is not JSON.
     pub fn json(&self) -> Result<Value, GraphError> {
         if self.body.is_empty() {
-            return Err(GraphError::new(400, "BadRequest", "Empty Payload. JSON content expected."));
+            return Err(GraphError::new(
+                400,
+                "BadRequest",
+                "Empty Payload. JSON content expected.",
+            ));
         }
         serde_json::from_slice(&self.body).map_err(|e| {
             GraphError::new(400, "BadRequest", format!("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format. ({e})"))
@@ -161,7 +196,10 @@ pub fn present_id(immutable_id: &str, folder_id: Option<&str>, prefs: &Prefs) ->
         return immutable_id.to_string();
     }
     let raw = format!("{immutable_id}\u{1f}{}", folder_id.unwrap_or(""));
-    format!("{REST_ID_PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(raw))
+    format!(
+        "{REST_ID_PREFIX}{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 /// Decode an id a client sent: `(immutable id, folder it was issued for)`.
@@ -170,7 +208,10 @@ pub fn parse_id(id: &str) -> (String, Option<String>) {
         if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(rest) {
             if let Ok(s) = String::from_utf8(bytes) {
                 if let Some((imm, folder)) = s.split_once('\u{1f}') {
-                    return (imm.to_string(), (!folder.is_empty()).then(|| folder.to_string()));
+                    return (
+                        imm.to_string(),
+                        (!folder.is_empty()).then(|| folder.to_string()),
+                    );
                 }
             }
         }
@@ -204,7 +245,9 @@ mod tests {
 
     #[test]
     fn unknown_or_invalid_preferences_are_ignored() {
-        let p = Prefs::from_headers(&headers(&["outlook.body-content-type=\"pdf\", respond-async"]));
+        let p = Prefs::from_headers(&headers(&[
+            "outlook.body-content-type=\"pdf\", respond-async",
+        ]));
         assert_eq!(p, Prefs::default());
     }
 
@@ -213,17 +256,38 @@ mod tests {
         let prefs = Prefs::default();
         let id = present_id("AAkALg+/x=", Some("inbox-id"), &prefs);
         assert_ne!(id, "AAkALg+/x=");
-        assert_eq!(parse_id(&id), ("AAkALg+/x=".to_string(), Some("inbox-id".to_string())));
+        assert_eq!(
+            parse_id(&id),
+            ("AAkALg+/x=".to_string(), Some("inbox-id".to_string()))
+        );
         assert_eq!(parse_id("AAkALg+/x="), ("AAkALg+/x=".to_string(), None));
-        let imm = Prefs { immutable_id: true, ..Prefs::default() };
-        assert_eq!(present_id("AAkALg+/x=", Some("inbox-id"), &imm), "AAkALg+/x=");
+        let imm = Prefs {
+            immutable_id: true,
+            ..Prefs::default()
+        };
+        assert_eq!(
+            present_id("AAkALg+/x=", Some("inbox-id"), &imm),
+            "AAkALg+/x="
+        );
     }
 
     #[test]
     fn encoded_slashes_stay_inside_a_segment() {
-        let r = GraphRequest::new(Method::GET, "/me/messages/AA%2FBB%3D/attachments", None, HeaderMap::new(), vec![]);
+        let r = GraphRequest::new(
+            Method::GET,
+            "/me/messages/AA%2FBB%3D/attachments",
+            None,
+            HeaderMap::new(),
+            vec![],
+        );
         assert_eq!(r.segments, ["me", "messages", "AA/BB=", "attachments"]);
-        let r = GraphRequest::new(Method::GET, "/me/messages/AA/BB=/attachments", None, HeaderMap::new(), vec![]);
+        let r = GraphRequest::new(
+            Method::GET,
+            "/me/messages/AA/BB=/attachments",
+            None,
+            HeaderMap::new(),
+            vec![],
+        );
         assert_eq!(r.segments.len(), 5);
     }
 }

@@ -13,8 +13,9 @@ use axum::{
 use serde_json::Value;
 
 use super::{
-    batch, calendar, contacts, mail, people, teams, users,
+    batch, calendar, contacts, mail, people,
     request::{Ctx, GraphRequest, Prefs},
+    teams, users,
 };
 use crate::{
     entra::{self, Principal},
@@ -35,12 +36,19 @@ pub struct Reply {
 pub enum ReplyBody {
     None,
     Json(Value),
-    Bytes { content_type: String, bytes: Vec<u8> },
+    Bytes {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
 }
 
 impl Reply {
     pub fn json(status: u16, v: Value) -> Self {
-        Self { status, headers: Vec::new(), body: ReplyBody::Json(v) }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: ReplyBody::Json(v),
+        }
     }
     pub fn ok(v: Value) -> Self {
         Self::json(200, v)
@@ -50,10 +58,18 @@ impl Reply {
     }
     /// 202 Accepted with no body (sendMail, send, reply…).
     pub fn accepted() -> Self {
-        Self { status: 202, headers: Vec::new(), body: ReplyBody::None }
+        Self {
+            status: 202,
+            headers: Vec::new(),
+            body: ReplyBody::None,
+        }
     }
     pub fn no_content() -> Self {
-        Self { status: 204, headers: Vec::new(), body: ReplyBody::None }
+        Self {
+            status: 204,
+            headers: Vec::new(),
+            body: ReplyBody::None,
+        }
     }
     #[must_use]
     pub fn with_status(mut self, status: u16) -> Self {
@@ -74,13 +90,19 @@ pub fn require_scope(p: &Principal, any_of: &[&str]) -> Result<(), GraphError> {
     if entra::principal_has_scope(p, any_of) {
         Ok(())
     } else {
-        Err(GraphError::access_denied("Access is denied. Check credentials and try again."))
+        Err(GraphError::access_denied(
+            "Access is denied. Check credentials and try again.",
+        ))
     }
 }
 
 /// 405 for a method a resource does not support, as Graph answers it.
 pub fn method_not_allowed() -> GraphError {
-    GraphError::new(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+    GraphError::new(
+        405,
+        "Request_BadRequest",
+        "Specified HTTP method is not allowed for the request target.",
+    )
 }
 
 pub fn routes() -> Router<Shared> {
@@ -93,7 +115,9 @@ pub fn routes() -> Router<Shared> {
 
 async fn top(State(state): State<Shared>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, crate::admin::MAX_BODY_BYTES).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, crate::admin::MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
     let raw_path = parts.uri.path().strip_prefix("/v1.0").unwrap_or("");
     let greq = GraphRequest::new(
         parts.method.clone(),
@@ -127,14 +151,18 @@ pub fn execute(state: &Sandbox, req: &GraphRequest) -> Outcome {
     }
     // Another user's mailbox needs delegated or shared permissions the sandbox does not grant.
     if user_id != principal.user_id {
-        return Err(GraphError::access_denied("Access is denied. Check credentials and try again."));
+        return Err(GraphError::access_denied(
+            "Access is denied. Check credentials and try again.",
+        ));
     }
     let first = rest.first().copied().unwrap_or("");
     let ws = first.split('(').next().unwrap_or(first);
     match ws {
-        "messages" | "mailFolders" | "sendMail" | "outlook" => mail::handle(&mut world, &ctx, rest, req),
-        "calendar" | "calendars" | "events" | "calendarView" | "calendarGroups" | "findMeetingTimes"
-        | "reminderView" => calendar::handle(&mut world, &ctx, rest, req),
+        "messages" | "mailFolders" | "sendMail" | "outlook" => {
+            mail::handle(&mut world, &ctx, rest, req)
+        }
+        "calendar" | "calendars" | "events" | "calendarView" | "calendarGroups"
+        | "findMeetingTimes" | "reminderView" => calendar::handle(&mut world, &ctx, rest, req),
         "contacts" | "contactFolders" => contacts::handle(&mut world, &ctx, rest, req),
         "people" => people::handle(&mut world, &ctx, rest, req),
         "joinedTeams" | "chats" | "onlineMeetings" => teams::handle_me(&mut world, &ctx, rest, req),
@@ -143,7 +171,14 @@ pub fn execute(state: &Sandbox, req: &GraphRequest) -> Outcome {
 }
 
 fn ctx<'a>(state: &'a Sandbox, principal: &'a Principal, prefs: Prefs, user_id: String) -> Ctx<'a> {
-    Ctx { principal, schema: &state.schema, prefs, base_url: &state.base_url, user_id, now: state.now() }
+    Ctx {
+        principal,
+        schema: &state.schema,
+        prefs,
+        base_url: &state.base_url,
+        user_id,
+        now: state.now(),
+    }
 }
 
 /// `users/{id | userPrincipalName}`: only users of the caller's own tenant are visible.
@@ -169,12 +204,16 @@ pub fn into_response(outcome: Outcome) -> Response {
             let mut resp = match reply.body {
                 ReplyBody::None => status.into_response(),
                 ReplyBody::Json(v) => (status, axum::Json(v)).into_response(),
-                ReplyBody::Bytes { content_type, bytes } => {
-                    (status, [("content-type", content_type)], Bytes::from(bytes)).into_response()
-                }
+                ReplyBody::Bytes {
+                    content_type,
+                    bytes,
+                } => (status, [("content-type", content_type)], Bytes::from(bytes)).into_response(),
             };
             for (k, v) in reply.headers {
-                if let (Ok(name), Ok(val)) = (axum::http::HeaderName::try_from(k), HeaderValue::from_str(&v)) {
+                if let (Ok(name), Ok(val)) = (
+                    axum::http::HeaderName::try_from(k),
+                    HeaderValue::from_str(&v),
+                ) {
                     resp.headers_mut().append(name, val);
                 }
             }

@@ -25,14 +25,24 @@ pub enum IdKind {
 /// folder the REST id depends on).
 pub fn with_ids(mut v: Value, kind: IdKind, ctx: &Ctx<'_>) -> Value {
     let folder = match kind {
-        IdKind::InFolder => v.get("parentFolderId").and_then(Value::as_str).map(str::to_string),
-        IdKind::InCalendar => v.get("_calendarId").and_then(Value::as_str).map(str::to_string),
+        IdKind::InFolder => v
+            .get("parentFolderId")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        IdKind::InCalendar => v
+            .get("_calendarId")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         IdKind::Plain => return v,
     };
     if let Some(id) = v.get("id").and_then(Value::as_str).map(str::to_string) {
         v["id"] = Value::String(present_id(&id, folder.as_deref(), &ctx.prefs));
     }
-    if let Some(master) = v.get("seriesMasterId").and_then(Value::as_str).map(str::to_string) {
+    if let Some(master) = v
+        .get("seriesMasterId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    {
         v["seriesMasterId"] = Value::String(present_id(&master, folder.as_deref(), &ctx.prefs));
     }
     v
@@ -58,13 +68,27 @@ pub fn with_prefs(mut v: Value, ctx: &Ctx<'_>) -> Value {
 }
 
 fn convert_body(body: &mut Value, want: &str) {
-    let Some(obj) = body.as_object_mut() else { return };
-    let have = obj.get("contentType").and_then(Value::as_str).unwrap_or("html").to_ascii_lowercase();
+    let Some(obj) = body.as_object_mut() else {
+        return;
+    };
+    let have = obj
+        .get("contentType")
+        .and_then(Value::as_str)
+        .unwrap_or("html")
+        .to_ascii_lowercase();
     if have == want {
         return;
     }
-    let content = obj.get("content").and_then(Value::as_str).unwrap_or("").to_string();
-    let converted = if want == "text" { html_to_text(&content) } else { text_to_html(&content) };
+    let content = obj
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let converted = if want == "text" {
+        html_to_text(&content)
+    } else {
+        text_to_html(&content)
+    };
     obj.insert("contentType".into(), Value::String(want.into()));
     obj.insert("content".into(), Value::String(converted));
 }
@@ -78,19 +102,38 @@ pub fn html_to_text(html: &str) -> String {
     while let Some(lt) = rest.find('<') {
         out.push_str(&rest[..lt]);
         let after = &rest[lt..];
-        let lower: String = after.chars().take(10).collect::<String>().to_ascii_lowercase();
+        let lower: String = after
+            .chars()
+            .take(10)
+            .collect::<String>()
+            .to_ascii_lowercase();
         // Skip script/style contents and comments entirely, as Exchange does.
         let end = if lower.starts_with("<!--") {
             after.find("-->").map(|i| i + 3)
         } else if lower.starts_with("<script") || lower.starts_with("<style") {
-            let close = if lower.starts_with("<script") { "</script>" } else { "</style>" };
-            after.to_ascii_lowercase().find(close).map(|i| i + close.len())
+            let close = if lower.starts_with("<script") {
+                "</script>"
+            } else {
+                "</style>"
+            };
+            after
+                .to_ascii_lowercase()
+                .find(close)
+                .map(|i| i + close.len())
         } else {
             let tag_end = after.find('>').map(|i| i + 1);
             if let Some(te) = tag_end {
-                let tag = after[1..te - 1].trim_start_matches('/').to_ascii_lowercase();
-                let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
-                if matches!(name, "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3" | "table") {
+                let tag = after[1..te - 1]
+                    .trim_start_matches('/')
+                    .to_ascii_lowercase();
+                let name = tag
+                    .split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap_or("");
+                if matches!(
+                    name,
+                    "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3" | "table"
+                ) {
                     out.push('\n');
                 }
             }
@@ -117,19 +160,34 @@ fn decode_entities(s: &str) -> String {
 }
 
 fn text_to_html(text: &str) -> String {
-    let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     format!("<html><head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body><div>{}</div></body></html>", escaped.replace('\n', "<br>"))
 }
 
 /// A full entity for a GET by id: `$select` checked and applied, preferences applied.
-pub fn single(item: Value, kind: IdKind, rules: &CollectionRules, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
+pub fn single(
+    item: Value,
+    kind: IdKind,
+    rules: &CollectionRules,
+    ctx: &Ctx<'_>,
+    req: &GraphRequest,
+) -> Outcome {
     let q = odata::parse(req.query.as_deref(), rules, ctx.schema)?;
     let item = with_ids(item, kind, ctx);
     let projected = odata::project(&item, q.select.as_deref());
     let mut v = with_prefs(projected, ctx);
     if let Value::Object(map) = &mut v {
         let mut out = Map::new();
-        out.insert("@odata.context".into(), json!(format!("{}/v1.0/$metadata#{}/$entity", ctx.base_url, rules.entity_type)));
+        out.insert(
+            "@odata.context".into(),
+            json!(format!(
+                "{}/v1.0/$metadata#{}/$entity",
+                ctx.base_url, rules.entity_type
+            )),
+        );
         out.extend(std::mem::take(map));
         v = Value::Object(out);
     }
@@ -137,7 +195,13 @@ pub fn single(item: Value, kind: IdKind, rules: &CollectionRules, ctx: &Ctx<'_>,
 }
 
 /// A collection page: query options parsed and checked against the schema, then applied.
-pub fn page(items: Vec<Value>, kind: IdKind, rules: &CollectionRules, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
+pub fn page(
+    items: Vec<Value>,
+    kind: IdKind,
+    rules: &CollectionRules,
+    ctx: &Ctx<'_>,
+    req: &GraphRequest,
+) -> Outcome {
     let mut q = odata::parse(req.query.as_deref(), rules, ctx.schema)?;
     if q.top.is_none() {
         q.top = ctx.prefs.max_page_size;
@@ -145,14 +209,28 @@ pub fn page(items: Vec<Value>, kind: IdKind, rules: &CollectionRules, ctx: &Ctx<
     let presented: Vec<Value> = items.into_iter().map(|v| with_ids(v, kind, ctx)).collect();
     let page = odata::apply(presented.iter(), &q, rules)?;
     let mut out = Map::new();
-    out.insert("@odata.context".into(), json!(format!("{}/v1.0/$metadata#{}", ctx.base_url, rules.entity_type)));
+    out.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}/v1.0/$metadata#{}",
+            ctx.base_url, rules.entity_type
+        )),
+    );
     if let Some(c) = page.count {
         out.insert("@odata.count".into(), json!(c));
     }
     let values: Vec<Value> = page.items.into_iter().map(|v| with_prefs(v, ctx)).collect();
     out.insert("value".into(), Value::Array(values));
     if let Some(next) = page.next_skip {
-        out.insert("@odata.nextLink".into(), json!(odata::next_link(ctx.base_url, &req.path(), req.query.as_deref(), next)));
+        out.insert(
+            "@odata.nextLink".into(),
+            json!(odata::next_link(
+                ctx.base_url,
+                &req.path(),
+                req.query.as_deref(),
+                next
+            )),
+        );
     }
     Ok(prefer_applied(Reply::ok(Value::Object(out)), ctx))
 }

@@ -34,9 +34,23 @@ use crate::{
     store::{AccountKind, Chat, Team, World},
 };
 
-const TEAM_READ: &[&str] = &["Team.ReadBasic.All", "TeamSettings.Read.All", "Group.Read.All", "Directory.Read.All"];
-const TEAM_MEMBERS: &[&str] = &["TeamMember.Read.All", "Group.Read.All", "Directory.Read.All"];
-const CHANNEL_READ: &[&str] = &["Channel.ReadBasic.All", "ChannelSettings.Read.All", "Group.Read.All", "Directory.Read.All"];
+const TEAM_READ: &[&str] = &[
+    "Team.ReadBasic.All",
+    "TeamSettings.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+];
+const TEAM_MEMBERS: &[&str] = &[
+    "TeamMember.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+];
+const CHANNEL_READ: &[&str] = &[
+    "Channel.ReadBasic.All",
+    "ChannelSettings.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+];
 const CHANNEL_MESSAGE_READ: &[&str] = &["ChannelMessage.Read.All", "Group.Read.All"];
 const CHANNEL_MESSAGE_SEND: &[&str] = &["ChannelMessage.Send", "Group.ReadWrite.All"];
 const CHAT_READ: &[&str] = &["Chat.ReadBasic", "Chat.Read"];
@@ -49,12 +63,25 @@ const MEETINGS_WRITE: &[&str] = &["OnlineMeetings.ReadWrite"];
 /// Options the Teams workload refuses (user-list-joinedteams: "This method doesn't support the
 /// OData query parameters to customize the response"; channel-list-messages: only `$top` and
 /// `$expand=replies`; chat-list-messages: `$top`, `$orderby`, `$filter` on dates).
-const NO_QUERY: &[&str] = &["$filter", "$orderby", "$skip", "$search", "$count", "$expand"];
-const MESSAGE_QUERY: &[&str] = &["$filter", "$orderby", "$skip", "$search", "$count", "$select"];
+const NO_QUERY: &[&str] = &[
+    "$filter", "$orderby", "$skip", "$search", "$count", "$expand",
+];
+const MESSAGE_QUERY: &[&str] = &[
+    "$filter", "$orderby", "$skip", "$search", "$count", "$select",
+];
 
-pub const JOINED_TEAMS: CollectionRules = CollectionRules { unsupported: NO_QUERY, ..CollectionRules::new("team") };
-pub const CHANNELS: CollectionRules = CollectionRules { unsupported: &["$orderby", "$skip", "$search", "$count", "$expand"], ..CollectionRules::new("channel") };
-pub const MEMBERS: CollectionRules = CollectionRules { unsupported: &["$orderby", "$skip", "$search", "$expand"], ..CollectionRules::new("conversationMember") };
+pub const JOINED_TEAMS: CollectionRules = CollectionRules {
+    unsupported: NO_QUERY,
+    ..CollectionRules::new("team")
+};
+pub const CHANNELS: CollectionRules = CollectionRules {
+    unsupported: &["$orderby", "$skip", "$search", "$count", "$expand"],
+    ..CollectionRules::new("channel")
+};
+pub const MEMBERS: CollectionRules = CollectionRules {
+    unsupported: &["$orderby", "$skip", "$search", "$expand"],
+    ..CollectionRules::new("conversationMember")
+};
 pub const CHANNEL_MESSAGES: CollectionRules = CollectionRules {
     default_top: 20,
     max_top: 50,
@@ -85,7 +112,12 @@ pub fn handle_me(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReq
         ["joinedTeams"] => {
             get_only(req)?;
             require_scope(ctx.principal, TEAM_READ)?;
-            let items = world.teams.iter().filter(|t| t.member_ids.contains(&ctx.user_id)).map(joined_team).collect();
+            let items = world
+                .teams
+                .iter()
+                .filter(|t| t.member_ids.contains(&ctx.user_id))
+                .map(joined_team)
+                .collect();
             shape::page(items, IdKind::Plain, &JOINED_TEAMS, ctx, req)
         }
         ["chats"] => list_chats(world, ctx, req),
@@ -101,7 +133,9 @@ pub fn handle_me(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReq
 pub fn handle_top(world: &mut World, ctx: &Ctx<'_>, segs: &[&str], req: &GraphRequest) -> Outcome {
     require_work(world, ctx)?;
     match segs {
-        ["teams"] => Err(GraphError::access_denied("Access is denied. Check credentials and try again.")),
+        ["teams"] => Err(GraphError::access_denied(
+            "Access is denied. Check credentials and try again.",
+        )),
         ["teams", id, tail @ ..] => team(world, ctx, id, tail, req),
         ["chats"] => list_chats(world, ctx, req),
         ["chats", id, tail @ ..] => chat(world, ctx, id, tail, req),
@@ -145,12 +179,19 @@ fn forbidden() -> GraphError {
 }
 
 fn iso_ms(t: chrono::DateTime<chrono::Utc>) -> String {
-    format!("{}.{:03}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_millis())
+    format!(
+        "{}.{:03}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_millis()
+    )
 }
 
 fn with_context(mut v: Value, ctx: &Ctx<'_>, context: &str) -> Value {
     let mut out = serde_json::Map::new();
-    out.insert("@odata.context".into(), json!(format!("{}/v1.0/$metadata#{context}", ctx.base_url)));
+    out.insert(
+        "@odata.context".into(),
+        json!(format!("{}/v1.0/$metadata#{context}", ctx.base_url)),
+    );
     if let Some(o) = v.as_object_mut() {
         out.extend(std::mem::take(o));
     }
@@ -175,7 +216,8 @@ fn query_has(req: &GraphRequest, option: &str, value: &str) -> bool {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
             let k = percent_encoding::percent_decode_str(k).decode_utf8_lossy();
             let v = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
-            k.eq_ignore_ascii_case(option) && v.split(',').any(|x| x.trim().eq_ignore_ascii_case(value))
+            k.eq_ignore_ascii_case(option)
+                && v.split(',').any(|x| x.trim().eq_ignore_ascii_case(value))
         })
     })
 }
@@ -235,12 +277,18 @@ fn joined_team(t: &Team) -> Value {
 }
 
 /// A new message id: creation time in epoch milliseconds, unique among `taken`.
-fn new_message_id(now: chrono::DateTime<chrono::Utc>, taken: &dyn Fn(&str) -> bool) -> (String, chrono::DateTime<chrono::Utc>) {
+fn new_message_id(
+    now: chrono::DateTime<chrono::Utc>,
+    taken: &dyn Fn(&str) -> bool,
+) -> (String, chrono::DateTime<chrono::Utc>) {
     let mut ms = now.timestamp_millis();
     while taken(&ms.to_string()) {
         ms += 1;
     }
-    (ms.to_string(), chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).unwrap_or(now))
+    (
+        ms.to_string(),
+        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).unwrap_or(now),
+    )
 }
 
 /// The `id` values of `<at id="…">` markers in an HTML body.
@@ -250,7 +298,9 @@ fn at_markers(html: &str) -> Vec<String> {
     let mut from = 0;
     while let Some(pos) = lower[from..].find("<at") {
         let start = from + pos;
-        let Some(end) = lower[start..].find('>').map(|e| start + e) else { break };
+        let Some(end) = lower[start..].find('>').map(|e| start + e) else {
+            break;
+        };
         let tag = &html[start + 3..end];
         // `<at` must be the whole tag name.
         if tag.starts_with(|c: char| c.is_whitespace()) {
@@ -265,7 +315,10 @@ fn at_markers(html: &str) -> Vec<String> {
                     };
                     let value: String = match q {
                         Some(q) => body.chars().take_while(|c| *c != q).collect(),
-                        None => body.chars().take_while(|c| !c.is_whitespace() && *c != '/').collect(),
+                        None => body
+                            .chars()
+                            .take_while(|c| !c.is_whitespace() && *c != '/')
+                            .collect(),
                     };
                     out.push(value.trim().to_string());
                 }
@@ -277,16 +330,41 @@ fn at_markers(html: &str) -> Vec<String> {
 }
 
 /// Validate a posted `chatMessage` and build the stored one.
-fn new_message(world: &World, ctx: &Ctx<'_>, body: &Value, id: String, created: chrono::DateTime<chrono::Utc>) -> Result<Value, GraphError> {
+fn new_message(
+    world: &World,
+    ctx: &Ctx<'_>,
+    body: &Value,
+    id: String,
+    created: chrono::DateTime<chrono::Utc>,
+) -> Result<Value, GraphError> {
     ctx.schema.check_body("microsoft.graph.chatMessage", body)?;
-    let content = body.pointer("/body/content").and_then(Value::as_str).unwrap_or("");
-    let attachments = body.get("attachments").and_then(Value::as_array).cloned().unwrap_or_default();
+    let content = body
+        .pointer("/body/content")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let attachments = body
+        .get("attachments")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if content.trim().is_empty() && attachments.is_empty() {
         return Err(GraphError::bad_request("Missing body content."));
     }
-    let content_type = body.pointer("/body/contentType").and_then(Value::as_str).unwrap_or("text").to_ascii_lowercase();
-    let mentions = body.get("mentions").and_then(Value::as_array).cloned().unwrap_or_default();
-    let markers = if content_type == "html" { at_markers(content) } else { Vec::new() };
+    let content_type = body
+        .pointer("/body/contentType")
+        .and_then(Value::as_str)
+        .unwrap_or("text")
+        .to_ascii_lowercase();
+    let mentions = body
+        .get("mentions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let markers = if content_type == "html" {
+        at_markers(content)
+    } else {
+        Vec::new()
+    };
     let mention_id = |m: &Value| match m.get("id") {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.clone(),
@@ -299,10 +377,16 @@ fn new_message(world: &World, ctx: &Ctx<'_>, body: &Value, id: String, created: 
             return Err(GraphError::bad_request(format!("Body does not contain marker for mention with Id '{mid}'. Add '{text}' to the body.")));
         }
     }
-    if markers.iter().any(|a| !mentions.iter().any(|m| mention_id(m) == *a)) {
+    if markers
+        .iter()
+        .any(|a| !mentions.iter().any(|m| mention_id(m) == *a))
+    {
         return Err(GraphError::bad_request("Invalid request body was sent."));
     }
-    let importance = body.get("importance").and_then(Value::as_str).unwrap_or("normal");
+    let importance = body
+        .get("importance")
+        .and_then(Value::as_str)
+        .unwrap_or("normal");
     Ok(json!({
         "id": id,
         "replyToId": null,
@@ -338,10 +422,16 @@ fn team_index(world: &World, ctx: &Ctx<'_>, id: &str) -> Result<usize, GraphErro
     let idx = world
         .teams
         .iter()
-        .position(|t| t.team["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
+        .position(|t| {
+            t.team["id"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(id))
+        })
         .filter(|i| world.teams[*i].team["tenantId"] == ctx.principal.tenant_id.as_str())
         // Graph: 404 NotFound "No team found with Group Id {id}".
-        .ok_or_else(|| GraphError::new(404, "NotFound", format!("No team found with Group Id {id}")))?;
+        .ok_or_else(|| {
+            GraphError::new(404, "NotFound", format!("No team found with Group Id {id}"))
+        })?;
     if !world.teams[idx].member_ids.contains(&ctx.principal.user_id) {
         return Err(forbidden());
     }
@@ -349,7 +439,10 @@ fn team_index(world: &World, ctx: &Ctx<'_>, id: &str) -> Result<usize, GraphErro
 }
 
 fn channel_index(t: &Team, id: &str) -> Result<usize, GraphError> {
-    t.channels.iter().position(|c| c["id"] == id).ok_or_else(|| not_found("Channel"))
+    t.channels
+        .iter()
+        .position(|c| c["id"] == id)
+        .ok_or_else(|| not_found("Channel"))
 }
 
 fn team(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRequest) -> Outcome {
@@ -358,13 +451,24 @@ fn team(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRe
         [] => {
             get_only(req)?;
             require_scope(ctx.principal, TEAM_READ)?;
-            shape::single(world.teams[ti].team.clone(), IdKind::Plain, &JOINED_TEAMS, ctx, req)
+            shape::single(
+                world.teams[ti].team.clone(),
+                IdKind::Plain,
+                &JOINED_TEAMS,
+                ctx,
+                req,
+            )
         }
         ["members"] => {
             get_only(req)?;
             require_scope(ctx.principal, TEAM_MEMBERS)?;
             let t = &world.teams[ti];
-            let items = t.member_ids.iter().enumerate().map(|(i, u)| member_json(world, u, i == 0)).collect();
+            let items = t
+                .member_ids
+                .iter()
+                .enumerate()
+                .map(|(i, u)| member_json(world, u, i == 0))
+                .collect();
             shape::page(items, IdKind::Plain, &MEMBERS, ctx, req)
         }
         ["channels"] => {
@@ -377,20 +481,42 @@ fn team(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRe
             get_only(req)?;
             require_scope(ctx.principal, CHANNEL_READ)?;
             let ci = channel_index(&world.teams[ti], cid)?;
-            shape::single(world.teams[ti].channels[ci].clone(), IdKind::Plain, &CHANNELS, ctx, req)
+            shape::single(
+                world.teams[ti].channels[ci].clone(),
+                IdKind::Plain,
+                &CHANNELS,
+                ctx,
+                req,
+            )
         }
         ["channels", cid, "messages", rest @ ..] => {
             let ci = channel_index(&world.teams[ti], cid)?;
-            let cid = world.teams[ti].channels[ci]["id"].as_str().unwrap_or("").to_string();
+            let cid = world.teams[ti].channels[ci]["id"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
             channel_messages(world, ctx, ti, &cid, rest, req)
         }
         [first, ..] => Err(GraphError::no_resource(first)),
     }
 }
 
-fn channel_messages(world: &mut World, ctx: &Ctx<'_>, ti: usize, cid: &str, rest: &[&str], req: &GraphRequest) -> Outcome {
-    let team_id = world.teams[ti].team["id"].as_str().unwrap_or("").to_string();
-    let tenant = world.teams[ti].team["tenantId"].as_str().unwrap_or("").to_string();
+fn channel_messages(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    ti: usize,
+    cid: &str,
+    rest: &[&str],
+    req: &GraphRequest,
+) -> Outcome {
+    let team_id = world.teams[ti].team["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let tenant = world.teams[ti].team["tenantId"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     match rest {
         [] => match req.method {
             Method::GET => {
@@ -406,31 +532,57 @@ fn channel_messages(world: &mut World, ctx: &Ctx<'_>, ti: usize, cid: &str, rest
                                 let mut m = m.clone();
                                 if expand {
                                     let id = m["id"].as_str().unwrap_or("").to_string();
-                                    m["replies"] = json!(t.replies.get(&id).cloned().unwrap_or_default());
+                                    m["replies"] =
+                                        json!(t.replies.get(&id).cloned().unwrap_or_default());
                                 }
                                 m
                             })
                             .collect()
                     })
                     .unwrap_or_default();
-                skiptoken_links(shape::page(items, IdKind::Plain, &CHANNEL_MESSAGES, ctx, req))
+                skiptoken_links(shape::page(
+                    items,
+                    IdKind::Plain,
+                    &CHANNEL_MESSAGES,
+                    ctx,
+                    req,
+                ))
             }
             Method::POST => {
                 require_scope(ctx.principal, CHANNEL_MESSAGE_SEND)?;
                 let body = req.json()?;
-                let taken = |id: &str| world.teams[ti].channel_messages.values().flatten().any(|m| m["id"] == id) || world.teams[ti].replies.values().flatten().any(|m| m["id"] == id);
+                let taken = |id: &str| {
+                    world.teams[ti]
+                        .channel_messages
+                        .values()
+                        .flatten()
+                        .any(|m| m["id"] == id)
+                        || world.teams[ti]
+                            .replies
+                            .values()
+                            .flatten()
+                            .any(|m| m["id"] == id)
+                };
                 let (id, created) = new_message_id(ctx.now, &taken);
                 let mut m = new_message(world, ctx, &body, id.clone(), created)?;
                 m["channelIdentity"] = json!({"teamId": team_id, "channelId": cid});
                 m["webUrl"] = json!(message_url(cid, &id, &id, &team_id, &tenant));
-                world.teams[ti].channel_messages.entry(cid.to_string()).or_default().push(m.clone());
+                world.teams[ti]
+                    .channel_messages
+                    .entry(cid.to_string())
+                    .or_default()
+                    .push(m.clone());
                 let ctx_path = format!("teams('{team_id}')/channels('{cid}')/messages/$entity");
                 Ok(Reply::created(with_context(m, ctx, &ctx_path)))
             }
             _ => Err(method_not_allowed()),
         },
         [mid, tail @ ..] => {
-            let pos = world.teams[ti].channel_messages.get(cid).and_then(|l| l.iter().position(|m| m["id"] == *mid)).ok_or_else(|| not_found("Message"))?;
+            let pos = world.teams[ti]
+                .channel_messages
+                .get(cid)
+                .and_then(|l| l.iter().position(|m| m["id"] == *mid))
+                .ok_or_else(|| not_found("Message"))?;
             match tail {
                 [] => {
                     get_only(req)?;
@@ -441,21 +593,47 @@ fn channel_messages(world: &mut World, ctx: &Ctx<'_>, ti: usize, cid: &str, rest
                 ["replies"] => match req.method {
                     Method::GET => {
                         require_scope(ctx.principal, CHANNEL_MESSAGE_READ)?;
-                        let items = world.teams[ti].replies.get(*mid).cloned().unwrap_or_default();
-                        skiptoken_links(shape::page(items, IdKind::Plain, &CHANNEL_MESSAGES, ctx, req))
+                        let items = world.teams[ti]
+                            .replies
+                            .get(*mid)
+                            .cloned()
+                            .unwrap_or_default();
+                        skiptoken_links(shape::page(
+                            items,
+                            IdKind::Plain,
+                            &CHANNEL_MESSAGES,
+                            ctx,
+                            req,
+                        ))
                     }
                     Method::POST => {
                         require_scope(ctx.principal, CHANNEL_MESSAGE_SEND)?;
                         let body = req.json()?;
-                        let taken = |id: &str| world.teams[ti].channel_messages.values().flatten().any(|m| m["id"] == id) || world.teams[ti].replies.values().flatten().any(|m| m["id"] == id);
+                        let taken = |id: &str| {
+                            world.teams[ti]
+                                .channel_messages
+                                .values()
+                                .flatten()
+                                .any(|m| m["id"] == id)
+                                || world.teams[ti]
+                                    .replies
+                                    .values()
+                                    .flatten()
+                                    .any(|m| m["id"] == id)
+                        };
                         let (id, created) = new_message_id(ctx.now, &taken);
                         let mut m = new_message(world, ctx, &body, id.clone(), created)?;
                         m["replyToId"] = json!(mid);
                         m["channelIdentity"] = json!({"teamId": team_id, "channelId": cid});
                         m["webUrl"] = json!(message_url(cid, &id, mid, &team_id, &tenant));
                         let t = &mut world.teams[ti];
-                        t.replies.entry((*mid).to_string()).or_default().push(m.clone());
-                        if let Some(top) = t.channel_messages.get_mut(cid).and_then(|l| l.get_mut(pos)) {
+                        t.replies
+                            .entry((*mid).to_string())
+                            .or_default()
+                            .push(m.clone());
+                        if let Some(top) =
+                            t.channel_messages.get_mut(cid).and_then(|l| l.get_mut(pos))
+                        {
                             top["lastModifiedDateTime"] = m["createdDateTime"].clone();
                         }
                         let ctx_path = format!("teams('{team_id}')/channels('{cid}')/messages('{mid}')/replies/$entity");
@@ -466,7 +644,12 @@ fn channel_messages(world: &mut World, ctx: &Ctx<'_>, ti: usize, cid: &str, rest
                 ["replies", rid] => {
                     get_only(req)?;
                     require_scope(ctx.principal, CHANNEL_MESSAGE_READ)?;
-                    let r = world.teams[ti].replies.get(*mid).and_then(|l| l.iter().find(|m| m["id"] == *rid)).cloned().ok_or_else(|| not_found("Message"))?;
+                    let r = world.teams[ti]
+                        .replies
+                        .get(*mid)
+                        .and_then(|l| l.iter().find(|m| m["id"] == *rid))
+                        .cloned()
+                        .ok_or_else(|| not_found("Message"))?;
                     shape::single(r, IdKind::Plain, &CHANNEL_MESSAGES, ctx, req)
                 }
                 [first, ..] => Err(GraphError::no_resource(first)),
@@ -487,7 +670,11 @@ fn message_url(cid: &str, id: &str, parent: &str, team: &str, tenant: &str) -> S
 // =============================================================================================
 
 fn chat_index(world: &World, ctx: &Ctx<'_>, id: &str) -> Result<usize, GraphError> {
-    let idx = world.chats.iter().position(|c| c.chat["id"] == id).ok_or_else(|| not_found("Chat"))?;
+    let idx = world
+        .chats
+        .iter()
+        .position(|c| c.chat["id"] == id)
+        .ok_or_else(|| not_found("Chat"))?;
     if !world.chats[idx].member_ids.contains(&ctx.principal.user_id) {
         return Err(forbidden());
     }
@@ -497,7 +684,11 @@ fn chat_index(world: &World, ctx: &Ctx<'_>, id: &str) -> Result<usize, GraphErro
 fn chat_view(world: &World, c: &Chat, with_members: bool) -> Value {
     let mut v = c.chat.clone();
     if with_members {
-        v["members"] = json!(c.member_ids.iter().map(|u| member_json(world, u, true)).collect::<Vec<_>>());
+        v["members"] = json!(c
+            .member_ids
+            .iter()
+            .map(|u| member_json(world, u, true))
+            .collect::<Vec<_>>());
     }
     v
 }
@@ -506,24 +697,40 @@ fn list_chats(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
     get_only(req)?;
     require_scope(ctx.principal, CHAT_READ)?;
     let members = query_has(req, "$expand", "members");
-    let items = world.chats.iter().filter(|c| c.member_ids.contains(&ctx.principal.user_id)).map(|c| chat_view(world, c, members)).collect();
+    let items = world
+        .chats
+        .iter()
+        .filter(|c| c.member_ids.contains(&ctx.principal.user_id))
+        .map(|c| chat_view(world, c, members))
+        .collect();
     skiptoken_links(shape::page(items, IdKind::Plain, &CHATS, ctx, req))
 }
 
 fn chat(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRequest) -> Outcome {
     let ci = chat_index(world, ctx, id)?;
-    let chat_id = world.chats[ci].chat["id"].as_str().unwrap_or("").to_string();
+    let chat_id = world.chats[ci].chat["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     match tail {
         [] => {
             get_only(req)?;
             require_scope(ctx.principal, CHAT_READ)?;
-            let v = chat_view(world, &world.chats[ci], query_has(req, "$expand", "members"));
+            let v = chat_view(
+                world,
+                &world.chats[ci],
+                query_has(req, "$expand", "members"),
+            );
             shape::single(v, IdKind::Plain, &CHATS, ctx, req)
         }
         ["members"] => {
             get_only(req)?;
             require_scope(ctx.principal, CHAT_MEMBERS)?;
-            let items = world.chats[ci].member_ids.iter().map(|u| member_json(world, u, true)).collect();
+            let items = world.chats[ci]
+                .member_ids
+                .iter()
+                .map(|u| member_json(world, u, true))
+                .collect();
             shape::page(items, IdKind::Plain, &MEMBERS, ctx, req)
         }
         ["messages"] => match req.method {
@@ -550,7 +757,12 @@ fn chat(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRe
         ["messages", mid] => {
             get_only(req)?;
             require_scope(ctx.principal, CHAT_MESSAGE_READ)?;
-            let m = world.chats[ci].messages.iter().find(|m| m["id"] == *mid).cloned().ok_or_else(|| not_found("Message"))?;
+            let m = world.chats[ci]
+                .messages
+                .iter()
+                .find(|m| m["id"] == *mid)
+                .cloned()
+                .ok_or_else(|| not_found("Message"))?;
             shape::single(m, IdKind::Plain, &CHAT_MESSAGES, ctx, req)
         }
         [first, ..] => Err(GraphError::no_resource(first)),
@@ -562,7 +774,9 @@ fn chat(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRe
 // =============================================================================================
 
 fn participant(world: &World, uid: Option<&str>, upn: &str, role: &str) -> Value {
-    let u = uid.and_then(|id| world.user(id)).or_else(|| world.user_by_address(upn));
+    let u = uid
+        .and_then(|id| world.user(id))
+        .or_else(|| world.user_by_address(upn));
     json!({
         "identity": {"application": null, "device": null, "user": {"id": u.map(|u| u.id.clone()), "displayName": null, "tenantId": u.map(|u| u.tenant_id.clone())}},
         "role": role,
@@ -580,15 +794,30 @@ fn online_meetings(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outc
                 q.split('&').find_map(|p| {
                     let (k, v) = p.split_once('=')?;
                     let k = percent_encoding::percent_decode_str(k).decode_utf8_lossy();
-                    (k.eq_ignore_ascii_case("$filter")).then(|| percent_encoding::percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().into_owned())
+                    (k.eq_ignore_ascii_case("$filter")).then(|| {
+                        percent_encoding::percent_decode_str(&v.replace('+', " "))
+                            .decode_utf8_lossy()
+                            .into_owned()
+                    })
                 })
             });
-            let expected = || GraphError::new(400, "InvalidArgument", "Filter expression expected - /onlineMeetings?$filter={ParameterName} eq '{id}'.");
+            let expected = || {
+                GraphError::new(400, "InvalidArgument", "Filter expression expected - /onlineMeetings?$filter={ParameterName} eq '{id}'.")
+            };
             let filter = filter.ok_or_else(expected)?;
             let (name, value) = filter.split_once(" eq ").ok_or_else(expected)?;
-            let value = value.trim().strip_prefix('\'').and_then(|v| v.strip_suffix('\'')).ok_or_else(expected)?.replace("''", "'");
+            let value = value
+                .trim()
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .ok_or_else(expected)?
+                .replace("''", "'");
             let name = name.trim().to_ascii_lowercase();
-            let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
             let mb = mailbox(world, ctx)?;
             let hits: Vec<Value> = mb
                 .online_meetings
@@ -598,13 +827,22 @@ fn online_meetings(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outc
                         let url = m["joinWebUrl"].as_str().unwrap_or("");
                         url == value || decode(url) == decode(&value)
                     }
-                    "joinmeetingidsettings/joinmeetingid" => m.pointer("/joinMeetingIdSettings/joinMeetingId").and_then(Value::as_str) == Some(value.as_str()),
-                    "videoteleconferenceid" => m["videoTeleconferenceId"].as_str() == Some(value.as_str()),
+                    "joinmeetingidsettings/joinmeetingid" => {
+                        m.pointer("/joinMeetingIdSettings/joinMeetingId")
+                            .and_then(Value::as_str)
+                            == Some(value.as_str())
+                    }
+                    "videoteleconferenceid" => {
+                        m["videoTeleconferenceId"].as_str() == Some(value.as_str())
+                    }
                     _ => false,
                 })
                 .cloned()
                 .collect();
-            if !matches!(name.as_str(), "joinweburl" | "joinmeetingidsettings/joinmeetingid" | "videoteleconferenceid") {
+            if !matches!(
+                name.as_str(),
+                "joinweburl" | "joinmeetingidsettings/joinmeetingid" | "videoteleconferenceid"
+            ) {
                 return Err(expected());
             }
             Ok(Reply::ok(json!({
@@ -615,7 +853,8 @@ fn online_meetings(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outc
         Method::POST => {
             require_scope(ctx.principal, MEETINGS_WRITE)?;
             let body = req.json()?;
-            ctx.schema.check_body("microsoft.graph.onlineMeeting", &body)?;
+            ctx.schema
+                .check_body("microsoft.graph.onlineMeeting", &body)?;
             let instant = |k: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, GraphError> {
                 match body.get(k).and_then(Value::as_str) {
                     None => Ok(None),
@@ -628,7 +867,9 @@ fn online_meetings(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outc
             let start = instant("startDateTime")?.unwrap_or(ctx.now);
             let end = instant("endDateTime")?.unwrap_or(start + chrono::Duration::hours(1));
             if end < start {
-                return Err(GraphError::bad_request("The end time of the meeting must be after its start time."));
+                return Err(GraphError::bad_request(
+                    "The end time of the meeting must be after its start time.",
+                ));
             }
             let me = ctx.principal.user_id.clone();
             let attendees: Vec<Value> = body
@@ -652,7 +893,12 @@ fn online_meetings(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outc
                 percent_encoding::utf8_percent_encode(&thread, percent_encoding::NON_ALPHANUMERIC).to_string().replace("%3A", "%3a"),
                 ctx.principal.tenant_id
             );
-            let digits: String = raw.chars().filter_map(|c| c.to_digit(16)).map(|d| char::from(b'0' + (d % 10) as u8)).take(12).collect();
+            let digits: String = raw
+                .chars()
+                .filter_map(|c| c.to_digit(16))
+                .map(|d| char::from(b'0' + (d % 10) as u8))
+                .take(12)
+                .collect();
             let id = {
                 use base64::Engine as _;
                 base64::engine::general_purpose::STANDARD.encode(format!("1*{me}*0**{thread}"))
@@ -687,13 +933,25 @@ fn online_meetings(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outc
             if let (Some(o), Value::Object(extra)) = (m.as_object_mut(), rest) {
                 o.extend(extra);
             }
-            for k in ["allowedPresenters", "allowMeetingChat", "isEntryExitAnnounced", "recordAutomatically", "lobbyBypassSettings", "allowAttendeeToEnableMic", "allowAttendeeToEnableCamera"] {
+            for k in [
+                "allowedPresenters",
+                "allowMeetingChat",
+                "isEntryExitAnnounced",
+                "recordAutomatically",
+                "lobbyBypassSettings",
+                "allowAttendeeToEnableMic",
+                "allowAttendeeToEnableCamera",
+            ] {
                 if let Some(v) = body.get(k) {
                     m[k] = v.clone();
                 }
             }
             mailbox(world, ctx)?.online_meetings.push(m.clone());
-            Ok(Reply::created(with_context(m, ctx, &format!("users('{}')/onlineMeetings/$entity", ctx.user_id))))
+            Ok(Reply::created(with_context(
+                m,
+                ctx,
+                &format!("users('{}')/onlineMeetings/$entity", ctx.user_id),
+            )))
         }
         _ => Err(method_not_allowed()),
     }
@@ -701,16 +959,27 @@ fn online_meetings(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outc
 
 fn online_meeting(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -> Outcome {
     let mb = mailbox(world, ctx)?;
-    let pos = mb.online_meetings.iter().position(|m| m["id"] == id).ok_or_else(|| not_found("Online meeting"))?;
+    let pos = mb
+        .online_meetings
+        .iter()
+        .position(|m| m["id"] == id)
+        .ok_or_else(|| not_found("Online meeting"))?;
     match req.method {
         Method::GET => {
             require_scope(ctx.principal, MEETINGS_READ)?;
-            shape::single(mb.online_meetings[pos].clone(), IdKind::Plain, &ONLINE_MEETINGS, ctx, req)
+            shape::single(
+                mb.online_meetings[pos].clone(),
+                IdKind::Plain,
+                &ONLINE_MEETINGS,
+                ctx,
+                req,
+            )
         }
         Method::PATCH => {
             require_scope(ctx.principal, MEETINGS_WRITE)?;
             let body = req.json()?;
-            ctx.schema.check_body("microsoft.graph.onlineMeeting", &body)?;
+            ctx.schema
+                .check_body("microsoft.graph.onlineMeeting", &body)?;
             super::mail::merge(&mut mb.online_meetings[pos], &body);
             Ok(Reply::ok(mb.online_meetings[pos].clone()))
         }

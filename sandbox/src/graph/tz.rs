@@ -88,7 +88,10 @@ pub const WINDOWS_ZONES: &[(&str, &str)] = &[
 /// Resolve a Windows or IANA time-zone name (case-insensitive for Windows names).
 pub fn resolve(name: &str) -> Option<Tz> {
     let name = name.trim();
-    if let Some((_, iana)) = WINDOWS_ZONES.iter().find(|(w, _)| w.eq_ignore_ascii_case(name)) {
+    if let Some((_, iana)) = WINDOWS_ZONES
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(name))
+    {
         return iana.parse().ok();
     }
     if name.eq_ignore_ascii_case("utc") || name.eq_ignore_ascii_case("gmt") {
@@ -148,8 +151,14 @@ mod tests {
 
     #[test]
     fn windows_and_iana_names_resolve() {
-        assert_eq!(resolve("Pacific Standard Time"), Some(chrono_tz::America::Los_Angeles));
-        assert_eq!(resolve("eastern standard time"), Some(chrono_tz::America::New_York));
+        assert_eq!(
+            resolve("Pacific Standard Time"),
+            Some(chrono_tz::America::Los_Angeles)
+        );
+        assert_eq!(
+            resolve("eastern standard time"),
+            Some(chrono_tz::America::New_York)
+        );
         assert_eq!(resolve("Europe/London"), Some(chrono_tz::Europe::London));
         assert_eq!(resolve("Mars/Olympus"), None);
     }

@@ -338,29 +338,45 @@ fn parse_expand(v: &str, type_name: &str, schema: &Schema) -> Result<Vec<ExpandI
     Ok(out)
 }
 
+/// Character position of the `n`th whitespace-separated word of `item`, which starts at byte
+/// `start` of `whole`.
+fn word_position(whole: &str, start: usize, item: &str, n: usize) -> usize {
+    let mut seen = 0;
+    let mut in_word = false;
+    for (i, c) in item.char_indices() {
+        if c.is_whitespace() {
+            in_word = false;
+        } else if !in_word {
+            in_word = true;
+            if seen == n {
+                return whole.get(..start + i).map_or(0, |p| p.chars().count());
+            }
+            seen += 1;
+        }
+    }
+    whole.chars().count()
+}
+
 fn parse_orderby(v: &str, type_name: &str, schema: &Schema) -> Result<Vec<OrderBy>, GraphError> {
     let mut out = Vec::new();
     for (start, item) in split_top_level(v) {
         let words: Vec<&str> = item.split_whitespace().collect();
-        let pos = start + item.len() - item.trim_start().len();
+        let is = |w: &str, k: &str| w.eq_ignore_ascii_case(k);
         let (path, desc) = match words.as_slice() {
             [] => {
                 return Err(GraphError::bad_request(format!(
-                    "Expression expected at position {pos} in '{v}'."
+                    "Expression expected at position {} in '{v}'.",
+                    word_position(v, start, item, 0)
                 )))
             }
             [p] => (*p, false),
-            [p, d] if d.eq_ignore_ascii_case("asc") => (*p, false),
-            [p, d] if d.eq_ignore_ascii_case("desc") => (*p, true),
-            [p, ..] => {
-                let at = pos
-                    + item
-                        .trim_start()
-                        .find(char::is_whitespace)
-                        .unwrap_or(p.len())
-                    + 1;
+            [p, d] if is(d, "asc") => (*p, false),
+            [p, d] if is(d, "desc") => (*p, true),
+            [_, d, ..] => {
+                let bad = if is(d, "asc") || is(d, "desc") { 2 } else { 1 };
                 return Err(GraphError::bad_request(format!(
-                    "Syntax error at position {at} in '{v}'."
+                    "Syntax error at position {} in '{v}'.",
+                    word_position(v, start, item, bad)
                 )));
             }
         };
@@ -782,9 +798,29 @@ mod tests {
             if let Ok(q) = parse(Some(&kql), &rules, &s) {
                 let _ = apply([json!({"subject": "a"})].iter(), &q, &rules);
             }
-            let ok = format!("$filter=isRead{}", " or isRead".repeat(200));
+            let ok = format!("$filter=id eq 'x'{}", " or id eq 'x'".repeat(400));
             assert!(parse(Some(&ok), &rules, &s).is_ok());
         }
+    }
+
+    #[test]
+    fn orderby_syntax_positions() {
+        let s = schema();
+        let r = CollectionRules::MESSAGES;
+        let e = parse(Some("$orderby=subject desc asc"), &r, &s).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Syntax error at position 13 in 'subject desc asc'."
+        );
+        let e = parse(Some("$orderby=subject up"), &r, &s).unwrap_err();
+        assert_eq!(e.message, "Syntax error at position 8 in 'subject up'.");
+        let e = parse(Some("$orderby=subject,"), &r, &s).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Expression expected at position 8 in 'subject,'."
+        );
+        let e = parse(Some("$orderby=toRecipients"), &r, &s).unwrap_err();
+        assert!(e.message.contains("single value of primitive type"));
     }
 
     #[test]

@@ -15,8 +15,9 @@ use super::directory::{self, person, Person};
 use super::files::{self, file_attachment, FileSpec};
 use super::mail::Invite;
 use super::util::{
-    at, b64, change_key, digest, dtz, dtz_utc, esc, etag, exchange_id, guid, hex_upper, html_doc, iso_7, next_weekday,
-    preview, text_to_html_paras, to_utc, url_encode, weekday_name, weekday_on_or_after, ymd, IdKind, Rng,
+    at, b64, change_key, digest, dtz, dtz_utc, esc, etag, exchange_id, guid, hex_upper, html_doc,
+    iso_7, next_weekday, preview, text_to_html_paras, to_utc, url_encode, weekday_name,
+    weekday_on_or_after, ymd, IdKind, Rng,
 };
 use super::{CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID};
 use crate::store::AccountKind;
@@ -98,7 +99,8 @@ impl Meeting {
         let lead = 3 + (d[0] % 20) as i64;
         let mut created = start_utc - Duration::days(lead) - Duration::minutes((d[1] as i64) * 3);
         if created > anchor - Duration::hours(6) {
-            created = anchor - Duration::days(1 + (d[2] % 5) as i64) - Duration::minutes(d[3] as i64);
+            created =
+                anchor - Duration::days(1 + (d[2] % 5) as i64) - Duration::minutes(d[3] as i64);
         }
         Self {
             key: key.to_string(),
@@ -151,11 +153,21 @@ impl Meeting {
 }
 
 const fn room(display: &'static str, email: &'static str) -> Loc {
-    Loc { display, kind: "conferenceRoom", email, address: None }
+    Loc {
+        display,
+        kind: "conferenceRoom",
+        email,
+        address: None,
+    }
 }
 
 const fn place(display: &'static str, kind: &'static str, address: [&'static str; 5]) -> Loc {
-    Loc { display, kind, email: "", address: Some(address) }
+    Loc {
+        display,
+        kind,
+        email: "",
+        address: Some(address),
+    }
 }
 
 const CONTOSO_ROOMS: &[Loc] = &[
@@ -164,11 +176,17 @@ const CONTOSO_ROOMS: &[Loc] = &[
     room("Conf Room Adams", "adams@contoso.example"),
     room("Conf Room Olympus", "olympus@contoso.example"),
 ];
-const FABRIKAM_ROOMS: &[Loc] = &[room("Thames Room", "thames@fabrikam.example"), room("Spree Room", "spree@fabrikam.example")];
+const FABRIKAM_ROOMS: &[Loc] = &[
+    room("Thames Room", "thames@fabrikam.example"),
+    room("Spree Room", "spree@fabrikam.example"),
+];
 
 /// The Teams meeting thread id and join URL for a meeting key.
 pub fn teams_join(key: &str, organizer: &Person) -> (String, String) {
-    let thread = format!("19:meeting_{}@thread.v2", b64(guid(&format!("teams:{key}")).as_bytes()).trim_end_matches('='));
+    let thread = format!(
+        "19:meeting_{}@thread.v2",
+        b64(guid(&format!("teams:{key}")).as_bytes()).trim_end_matches('=')
+    );
     let url = format!(
         "https://teams.microsoft.com/l/meetup-join/{}/0?context=%7b%22Tid%22%3a%22{}%22%2c%22Oid%22%3a%22{}%22%7d",
         url_encode(&thread).replace("%3A", "%3a").replace("%40", "%40"),
@@ -180,7 +198,13 @@ pub fn teams_join(key: &str, organizer: &Person) -> (String, String) {
 
 fn teams_block(join: &str, key: &str) -> String {
     let d = digest(&["teams-meeting-id", key]);
-    let id = format!("{} {} {} {}", 200 + d[0] as u32, 100 + d[1] as u32, 100 + d[2] as u32, 100 + d[3] as u32);
+    let id = format!(
+        "{} {} {} {}",
+        200 + d[0] as u32,
+        100 + d[1] as u32,
+        100 + d[2] as u32,
+        100 + d[3] as u32
+    );
     let pass = format!("{}{}", hex_upper(&d[4..6]).to_lowercase(), 10 + d[6] % 90);
     format!(
         "<div style=\"width:100%\"><span style=\"white-space:nowrap;color:#5F5F5F;opacity:.36\">________________________________________________________________________________</span></div>\r\n<div class=\"me-email-text\" lang=\"en-US\" style=\"color:#252424;font-family:'Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif\">\r\n<div style=\"margin-top:24px;margin-bottom:20px\"><span style=\"font-size:24px;color:#252424\">Microsoft Teams meeting</span></div>\r\n<div style=\"margin-bottom:20px\"><div style=\"margin-top:0px;margin-bottom:0px;font-weight:bold\"><span style=\"font-size:14px;color:#252424\">Join on your computer, mobile app or room device</span></div>\r\n<a href=\"{}\" class=\"me-email-headline\" style=\"font-size:14px;text-decoration:underline;color:#6264a7\" target=\"_blank\" rel=\"noreferrer noopener\">Click here to join the meeting</a></div>\r\n<div style=\"margin-bottom:20px;margin-top:20px\"><div style=\"margin-bottom:4px\"><span style=\"font-size:14px;color:#252424\">Meeting ID: <span style=\"font-size:16px;color:#252424\">{id}</span></span><br><span style=\"font-size:14px;color:#252424\">Passcode: </span><span style=\"font-size:16px;color:#252424\">{pass}</span></div></div>\r\n<div style=\"margin-bottom:24px;margin-top:20px\"><a href=\"https://aka.ms/JoinTeamsMeeting\" class=\"me-email-link\" style=\"font-size:14px;text-decoration:underline;color:#6264a7\" target=\"_blank\" rel=\"noreferrer noopener\">Learn More</a> | <a href=\"https://teams.microsoft.com/meetingOptions/\" class=\"me-email-link\" style=\"font-size:14px;text-decoration:underline;color:#6264a7\" target=\"_blank\" rel=\"noreferrer noopener\">Meeting options</a></div>\r\n</div>\r\n<div style=\"font-size:14px;margin-bottom:4px\"></div>\r\n<div style=\"width:100%\"><span style=\"white-space:nowrap;color:#5F5F5F;opacity:.36\">________________________________________________________________________________</span></div>\r\n",
@@ -229,18 +253,46 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
         .with(&[("adele", "required", "accepted"), ("alex", "required", "accepted"), ("lee", "optional", "tentativelyAccepted"), ("johanna", "optional", "accepted")])
         .body("Weekly check-in on the reseller partnership: pipeline, joint campaigns and open contract items.\r\n\r\nNote for London colleagues: this meeting is anchored to New York time, so it moves by an hour for a few weeks in March and in October/November when the clocks change on different dates.")
         .teams();
-    m.recurrence = Some(Rec { pattern: weekly(&[Weekday::Tue], 1), range_type: "endDate", start_date: first, end_date: Some(last), count: 0 });
+    m.recurrence = Some(Rec {
+        pattern: weekly(&[Weekday::Tue], 1),
+        range_type: "endDate",
+        start_date: first,
+        end_date: Some(last),
+        count: 0,
+    });
     m.categories.push("Blue category".into());
     v.push(m);
 
     // Stand-up every weekday, no end.
     let first = next_weekday(today - Duration::days(150), Weekday::Mon);
-    let mut m = Meeting::new("standup", "Alpha daily stand-up", "lee", "Pacific Standard Time", first, (9, 30), 15, anchor)
-        .with(&[("adele", "required", "accepted"), ("megan", "optional", "accepted"), ("patti", "optional", "tentativelyAccepted")])
-        .body("15 minutes: yesterday, today, blockers. Cameras optional.")
-        .teams();
+    let mut m = Meeting::new(
+        "standup",
+        "Alpha daily stand-up",
+        "lee",
+        "Pacific Standard Time",
+        first,
+        (9, 30),
+        15,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "accepted"),
+        ("megan", "optional", "accepted"),
+        ("patti", "optional", "tentativelyAccepted"),
+    ])
+    .body("15 minutes: yesterday, today, blockers. Cameras optional.")
+    .teams();
     m.recurrence = Some(Rec {
-        pattern: weekly(&[Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri], 1),
+        pattern: weekly(
+            &[
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+            1,
+        ),
         range_type: "noEnd",
         start_date: first,
         end_date: None,
@@ -253,16 +305,34 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
 
     // Every other Thursday, 20 occurrences.
     let first = next_weekday(today - Duration::days(120), Weekday::Thu);
-    let mut m = Meeting::new("one-on-one", "Adele / Patti 1:1", "patti", "Pacific Standard Time", first, (14, 0), 30, anchor)
-        .with(&[("adele", "required", "accepted")])
-        .body("Standing 1:1. Agenda in our shared OneNote.")
-        .at_loc(room("Patti's office (18/3001)", ""));
+    let mut m = Meeting::new(
+        "one-on-one",
+        "Adele / Patti 1:1",
+        "patti",
+        "Pacific Standard Time",
+        first,
+        (14, 0),
+        30,
+        anchor,
+    )
+    .with(&[("adele", "required", "accepted")])
+    .body("Standing 1:1. Agenda in our shared OneNote.")
+    .at_loc(room("Patti's office (18/3001)", ""));
     m.sensitivity = "private";
-    m.recurrence = Some(Rec { pattern: weekly(&[Weekday::Thu], 2), range_type: "numbered", start_date: first, end_date: None, count: 20 });
+    m.recurrence = Some(Rec {
+        pattern: weekly(&[Weekday::Thu], 2),
+        range_type: "numbered",
+        start_date: first,
+        end_date: None,
+        count: 20,
+    });
     v.push(m);
 
     // Second Thursday of every month.
-    let (y, mo) = ((today - Duration::days(170)).year(), (today - Duration::days(170)).month());
+    let (y, mo) = (
+        (today - Duration::days(170)).year(),
+        (today - Duration::days(170)).month(),
+    );
     let (y, mo) = add_months(y, mo, 1);
     let first = nth_weekday(y, mo, Weekday::Thu, 2);
     let mut m = Meeting::new("all-hands", "Contoso monthly all-hands", "patti", "Pacific Standard Time", first, (10, 0), 60, anchor)
@@ -299,8 +369,17 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
 
     // Daily focus time, 10 occurrences starting a few days ago.
     let first = today - Duration::days(4);
-    let mut m = Meeting::new("focus", "Focus time", "adele", "Pacific Standard Time", first, (7, 30), 90, anchor)
-        .body("Heads-down time for the Alpha launch. Please don't book over this unless it's urgent.");
+    let mut m = Meeting::new(
+        "focus",
+        "Focus time",
+        "adele",
+        "Pacific Standard Time",
+        first,
+        (7, 30),
+        90,
+        anchor,
+    )
+    .body("Heads-down time for the Alpha launch. Please don't book over this unless it's urgent.");
     m.show_as = "busy";
     m.reminder = 0;
     m.recurrence = Some(Rec {
@@ -314,16 +393,40 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
 
     // Alex: weekly ops review in London time, no end.
     let first = next_weekday(today - Duration::days(140), Weekday::Mon);
-    let mut m = Meeting::new("fab-ops", "Fabrikam operations review", "alex", "GMT Standard Time", first, (9, 0), 60, anchor)
-        .with(&[("johanna", "required", "accepted")])
-        .body("Weekly review of warehouse capacity, carrier performance and open incidents.")
-        .at_loc(FABRIKAM_ROOMS[0].clone());
-    m.recurrence = Some(Rec { pattern: weekly(&[Weekday::Mon], 1), range_type: "noEnd", start_date: first, end_date: None, count: 0 });
+    let mut m = Meeting::new(
+        "fab-ops",
+        "Fabrikam operations review",
+        "alex",
+        "GMT Standard Time",
+        first,
+        (9, 0),
+        60,
+        anchor,
+    )
+    .with(&[("johanna", "required", "accepted")])
+    .body("Weekly review of warehouse capacity, carrier performance and open incidents.")
+    .at_loc(FABRIKAM_ROOMS[0].clone());
+    m.recurrence = Some(Rec {
+        pattern: weekly(&[Weekday::Mon], 1),
+        range_type: "noEnd",
+        start_date: first,
+        end_date: None,
+        count: 0,
+    });
     v.push(m);
 
     // Sam: daily dog walk and a book club on the last Wednesday of the month.
     let first = today - Duration::days(90);
-    let mut m = Meeting::new("dog", "Walk the dog", "sam", "Central Standard Time", first, (7, 0), 30, anchor);
+    let mut m = Meeting::new(
+        "dog",
+        "Walk the dog",
+        "sam",
+        "Central Standard Time",
+        first,
+        (7, 0),
+        30,
+        anchor,
+    );
     m.show_as = "free";
     m.reminder = 10;
     m.recurrence = Some(Rec {
@@ -334,10 +437,26 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
         count: 0,
     });
     v.push(m);
-    let (y, mo) = ((today - Duration::days(100)).year(), (today - Duration::days(100)).month());
+    let (y, mo) = (
+        (today - Duration::days(100)).year(),
+        (today - Duration::days(100)).month(),
+    );
     let first = nth_weekday(y, mo, Weekday::Wed, 5);
-    let mut m = Meeting::new("bookclub", "Book club", "sam", "Central Standard Time", first, (19, 0), 120, anchor)
-        .at_loc(place("Jordan's place", "homeAddress", ["1420 Elm St", "Chicago", "IL", "United States", "60601"]));
+    let mut m = Meeting::new(
+        "bookclub",
+        "Book club",
+        "sam",
+        "Central Standard Time",
+        first,
+        (19, 0),
+        120,
+        anchor,
+    )
+    .at_loc(place(
+        "Jordan's place",
+        "homeAddress",
+        ["1420 Elm St", "Chicago", "IL", "United States", "60601"],
+    ));
     m.recurrence = Some(Rec {
         pattern: json!({"type": "relativeMonthly", "interval": 1, "month": 0, "dayOfMonth": 0, "daysOfWeek": ["wednesday"], "firstDayOfWeek": "sunday", "index": "last"}),
         range_type: "noEnd",
@@ -357,10 +476,23 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
     m.categories.push("Project Alpha".into());
     v.push(m);
 
-    let mut m = Meeting::new("design-review", "Alpha design review", "lee", "Pacific Standard Time", day(-20), (13, 30), 90, anchor)
-        .with(&[("adele", "required", "accepted"), ("megan", "optional", "accepted"), ("patti", "optional", "declined")])
-        .body("Walkthrough of the simplified onboarding and notification settings.")
-        .at_loc(CONTOSO_ROOMS[1].clone());
+    let mut m = Meeting::new(
+        "design-review",
+        "Alpha design review",
+        "lee",
+        "Pacific Standard Time",
+        day(-20),
+        (13, 30),
+        90,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "accepted"),
+        ("megan", "optional", "accepted"),
+        ("patti", "optional", "declined"),
+    ])
+    .body("Walkthrough of the simplified onboarding and notification settings.")
+    .at_loc(CONTOSO_ROOMS[1].clone());
     m.calendar = "alpha";
     m.categories.push("Project Alpha".into());
     v.push(m);
@@ -378,36 +510,115 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
     m.categories.push("Blue category".into());
     v.push(m);
 
-    let mut m = Meeting::new("qbr", ATTACHMENT_EVENT_SUBJECT, "adele", "Pacific Standard Time", day(-40), (10, 0), 120, anchor)
-        .with(&[("patti", "required", "accepted"), ("nestor", "required", "accepted"), ("katherine", "required", "accepted")])
-        .body("Quarterly business review with Northwind Traders. Agenda and metrics attached.")
-        .at_loc(CONTOSO_ROOMS[3].clone());
+    let mut m = Meeting::new(
+        "qbr",
+        ATTACHMENT_EVENT_SUBJECT,
+        "adele",
+        "Pacific Standard Time",
+        day(-40),
+        (10, 0),
+        120,
+        anchor,
+    )
+    .with(&[
+        ("patti", "required", "accepted"),
+        ("nestor", "required", "accepted"),
+        ("katherine", "required", "accepted"),
+    ])
+    .body("Quarterly business review with Northwind Traders. Agenda and metrics attached.")
+    .at_loc(CONTOSO_ROOMS[3].clone());
     m.files.push(FileSpec::new(
         "QBR_agenda.pdf",
         "application/pdf",
-        files::pdf("QBR agenda", &["1. Adoption and usage".to_string(), "2. Support cases".to_string(), "3. Roadmap".to_string(), "4. Commercials".to_string()]),
+        files::pdf(
+            "QBR agenda",
+            &[
+                "1. Adoption and usage".to_string(),
+                "2. Support cases".to_string(),
+                "3. Roadmap".to_string(),
+                "4. Commercials".to_string(),
+            ],
+        ),
     ));
     m.files.push(FileSpec::new(
         "QBR_metrics.csv",
         "text/csv",
-        files::csv(&["metric", "q1", "q2"], &[vec!["active_users".into(), "1840".into(), "2312".into()], vec!["tickets".into(), "97".into(), "64".into()], vec!["nps".into(), "41".into(), "48".into()]]),
+        files::csv(
+            &["metric", "q1", "q2"],
+            &[
+                vec!["active_users".into(), "1840".into(), "2312".into()],
+                vec!["tickets".into(), "97".into(), "64".into()],
+                vec!["nps".into(), "41".into(), "48".into()],
+            ],
+        ),
     ));
     v.push(m);
 
-    let m = Meeting::new("lunch-katherine", "Lunch with Katherine (Northwind)", "adele", "Pacific Standard Time", day(-25), (12, 0), 75, anchor)
-        .with(&[("katherine", "required", "accepted")])
-        .at_loc(place("Harbor Street Bistro", "restaurant", ["1201 Harbor St", "Seattle", "WA", "United States", "98101"]));
+    let m = Meeting::new(
+        "lunch-katherine",
+        "Lunch with Katherine (Northwind)",
+        "adele",
+        "Pacific Standard Time",
+        day(-25),
+        (12, 0),
+        75,
+        anchor,
+    )
+    .with(&[("katherine", "required", "accepted")])
+    .at_loc(place(
+        "Harbor Street Bistro",
+        "restaurant",
+        ["1201 Harbor St", "Seattle", "WA", "United States", "98101"],
+    ));
     v.push(m);
 
-    let mut m = Meeting::new("dentist", "Dentist appointment", "adele", "Pacific Standard Time", day(3), (8, 0), 60, anchor)
-        .at_loc(place("Bellevue Family Dental", "localBusiness", ["500 108th Ave NE", "Bellevue", "WA", "United States", "98004"]));
+    let mut m = Meeting::new(
+        "dentist",
+        "Dentist appointment",
+        "adele",
+        "Pacific Standard Time",
+        day(3),
+        (8, 0),
+        60,
+        anchor,
+    )
+    .at_loc(place(
+        "Bellevue Family Dental",
+        "localBusiness",
+        [
+            "500 108th Ave NE",
+            "Bellevue",
+            "WA",
+            "United States",
+            "98004",
+        ],
+    ));
     m.sensitivity = "private";
     m.show_as = "oof";
     m.reminder = 60;
     v.push(m);
 
-    let mut m = Meeting::new("flight", "Flight to Chicago (BY 1187)", "adele", "Pacific Standard Time", day(20), (7, 10), 255, anchor)
-        .at_loc(place("Seattle-Tacoma International Airport", "default", ["17801 International Blvd", "Seattle", "WA", "United States", "98158"]));
+    let mut m = Meeting::new(
+        "flight",
+        "Flight to Chicago (BY 1187)",
+        "adele",
+        "Pacific Standard Time",
+        day(20),
+        (7, 10),
+        255,
+        anchor,
+    )
+    .at_loc(place(
+        "Seattle-Tacoma International Airport",
+        "default",
+        [
+            "17801 International Blvd",
+            "Seattle",
+            "WA",
+            "United States",
+            "98158",
+        ],
+    ));
     m.show_as = "oof";
     m.reminder = 180;
     v.push(m);
@@ -424,105 +635,324 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
         .at_loc(CONTOSO_ROOMS[2].clone());
     v.push(m);
 
-    let m = Meeting::new("sec-readout", "Security review readout", "lee", "Pacific Standard Time", day(2), (15, 0), 30, anchor)
-        .with(&[("adele", "required", "accepted"), ("nestor", "optional", "accepted")])
-        .teams();
+    let m = Meeting::new(
+        "sec-readout",
+        "Security review readout",
+        "lee",
+        "Pacific Standard Time",
+        day(2),
+        (15, 0),
+        30,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "accepted"),
+        ("nestor", "optional", "accepted"),
+    ])
+    .teams();
     v.push(m);
 
-    let mut m = Meeting::new("team-lunch", "Team lunch", "megan", "Pacific Standard Time", day(-3), (12, 15), 60, anchor)
-        .with(&[("adele", "required", "accepted")])
-        .at_loc(place("Thai Basil, Redmond", "restaurant", ["16390 Redmond Way", "Redmond", "WA", "United States", "98052"]));
+    let mut m = Meeting::new(
+        "team-lunch",
+        "Team lunch",
+        "megan",
+        "Pacific Standard Time",
+        day(-3),
+        (12, 15),
+        60,
+        anchor,
+    )
+    .with(&[("adele", "required", "accepted")])
+    .at_loc(place(
+        "Thai Basil, Redmond",
+        "restaurant",
+        [
+            "16390 Redmond Way",
+            "Redmond",
+            "WA",
+            "United States",
+            "98052",
+        ],
+    ));
     m.show_as = "busy";
     v.push(m);
 
-    let m = Meeting::new("litware-demo", "Vendor demo: Litware analytics", "adele", "Pacific Standard Time", day(15), (9, 0), 60, anchor)
-        .with(&[("francois", "required", "accepted"), ("lee", "optional", "notResponded")])
-        .teams();
+    let m = Meeting::new(
+        "litware-demo",
+        "Vendor demo: Litware analytics",
+        "adele",
+        "Pacific Standard Time",
+        day(15),
+        (9, 0),
+        60,
+        anchor,
+    )
+    .with(&[
+        ("francois", "required", "accepted"),
+        ("lee", "optional", "notResponded"),
+    ])
+    .teams();
     v.push(m);
 
-    let mut m = Meeting::new("budget-sync", CANCELLED_SUBJECT, "nestor", "Mountain Standard Time", day(4), (11, 0), 30, anchor)
-        .with(&[("adele", "required", "accepted"), ("patti", "required", "accepted")])
-        .body("Cancelled: the numbers were reviewed over email instead.")
-        .teams();
+    let mut m = Meeting::new(
+        "budget-sync",
+        CANCELLED_SUBJECT,
+        "nestor",
+        "Mountain Standard Time",
+        day(4),
+        (11, 0),
+        30,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "accepted"),
+        ("patti", "required", "accepted"),
+    ])
+    .body("Cancelled: the numbers were reviewed over email instead.")
+    .teams();
     m.cancelled = true;
     v.push(m);
 
     // Invitations Adele hasn't answered yet (each has a meeting request in her inbox).
-    let m = Meeting::new("offsite-planning", "Offsite planning", "patti", "Pacific Standard Time", day(18), (14, 0), 60, anchor)
-        .with(&[("adele", "required", "notResponded"), ("megan", "required", "accepted"), ("nestor", "required", "accepted")])
-        .body("Let's finalise the agenda and logistics for the offsite at the Alpine Ski House lodge.")
-        .at_loc(CONTOSO_ROOMS[0].clone());
+    let m = Meeting::new(
+        "offsite-planning",
+        "Offsite planning",
+        "patti",
+        "Pacific Standard Time",
+        day(18),
+        (14, 0),
+        60,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "notResponded"),
+        ("megan", "required", "accepted"),
+        ("nestor", "required", "accepted"),
+    ])
+    .body("Let's finalise the agenda and logistics for the offsite at the Alpine Ski House lodge.")
+    .at_loc(CONTOSO_ROOMS[0].clone());
     v.push(m);
-    let m = Meeting::new("design-critique", "Design critique: notification settings", "lee", "Pacific Standard Time", day(6), (16, 0), 45, anchor)
-        .with(&[("adele", "required", "notResponded"), ("megan", "optional", "notResponded")])
-        .body("Critique of the new notification settings screens. Bring your strongest opinions.")
-        .teams();
+    let m = Meeting::new(
+        "design-critique",
+        "Design critique: notification settings",
+        "lee",
+        "Pacific Standard Time",
+        day(6),
+        (16, 0),
+        45,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "notResponded"),
+        ("megan", "optional", "notResponded"),
+    ])
+    .body("Critique of the new notification settings screens. Bring your strongest opinions.")
+    .teams();
     v.push(m);
-    let mut m = Meeting::new("webinar", "Webinar: Relecloud serverless roadmap", "amara", "Eastern Standard Time", day(30), (12, 0), 60, anchor)
-        .with(&[("adele", "optional", "notResponded")])
-        .body("Join Relecloud's product team for a look at the serverless roadmap. Link to follow.");
+    let mut m = Meeting::new(
+        "webinar",
+        "Webinar: Relecloud serverless roadmap",
+        "amara",
+        "Eastern Standard Time",
+        day(30),
+        (12, 0),
+        60,
+        anchor,
+    )
+    .with(&[("adele", "optional", "notResponded")])
+    .body("Join Relecloud's product team for a look at the serverless roadmap. Link to follow.");
     m.show_as = "tentative";
     v.push(m);
 
     // All-day events.
-    let mut m = Meeting::new("pto", "Adele – PTO", "adele", "Pacific Standard Time", day(25), (0, 0), 0, anchor);
+    let mut m = Meeting::new(
+        "pto",
+        "Adele – PTO",
+        "adele",
+        "Pacific Standard Time",
+        day(25),
+        (0, 0),
+        0,
+        anchor,
+    );
     m.all_day = true;
     m.end = at(day(25) + Duration::days(5), 0, 0);
     m.show_as = "oof";
     m.reminder = 1080;
     v.push(m);
-    let mut m = Meeting::new("holiday", "Company holiday", "patti", "Pacific Standard Time", day(45), (0, 0), 0, anchor)
-        .with(&[("adele", "required", "accepted"), ("megan", "required", "accepted"), ("lee", "required", "accepted"), ("nestor", "required", "accepted")])
-        .body("Offices closed.");
+    let mut m = Meeting::new(
+        "holiday",
+        "Company holiday",
+        "patti",
+        "Pacific Standard Time",
+        day(45),
+        (0, 0),
+        0,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "accepted"),
+        ("megan", "required", "accepted"),
+        ("lee", "required", "accepted"),
+        ("nestor", "required", "accepted"),
+    ])
+    .body("Offices closed.");
     m.all_day = true;
     m.end = at(day(45) + Duration::days(1), 0, 0);
     m.show_as = "free";
     m.reminder = 1080;
     v.push(m);
-    let mut m = Meeting::new("hackathon", "Contoso hackathon", "lee", "Pacific Standard Time", day(-60), (0, 0), 0, anchor)
-        .with(&[("adele", "optional", "accepted"), ("megan", "optional", "tentativelyAccepted")])
-        .body("Two days of building whatever you like. Demos on day two at 4 pm.");
+    let mut m = Meeting::new(
+        "hackathon",
+        "Contoso hackathon",
+        "lee",
+        "Pacific Standard Time",
+        day(-60),
+        (0, 0),
+        0,
+        anchor,
+    )
+    .with(&[
+        ("adele", "optional", "accepted"),
+        ("megan", "optional", "tentativelyAccepted"),
+    ])
+    .body("Two days of building whatever you like. Demos on day two at 4 pm.");
     m.all_day = true;
     m.end = at(day(-60) + Duration::days(2), 0, 0);
     m.show_as = "workingElsewhere";
     v.push(m);
-    let mut m = Meeting::new("quarter-end", "Quarter end", "adele", "Pacific Standard Time", day(-35), (0, 0), 0, anchor);
+    let mut m = Meeting::new(
+        "quarter-end",
+        "Quarter end",
+        "adele",
+        "Pacific Standard Time",
+        day(-35),
+        (0, 0),
+        0,
+        anchor,
+    );
     m.all_day = true;
     m.end = at(day(-35) + Duration::days(1), 0, 0);
     m.show_as = "free";
     v.push(m);
-    let mut m = Meeting::new("alex-leave", "Annual leave", "alex", "GMT Standard Time", day(33), (0, 0), 0, anchor);
+    let mut m = Meeting::new(
+        "alex-leave",
+        "Annual leave",
+        "alex",
+        "GMT Standard Time",
+        day(33),
+        (0, 0),
+        0,
+        anchor,
+    );
     m.all_day = true;
     m.end = at(day(33) + Duration::days(3), 0, 0);
     m.show_as = "oof";
     v.push(m);
-    let mut m = Meeting::new("sam-vacation", "Vacation – Lisbon", "sam", "Central Standard Time", day(40), (0, 0), 0, anchor);
+    let mut m = Meeting::new(
+        "sam-vacation",
+        "Vacation – Lisbon",
+        "sam",
+        "Central Standard Time",
+        day(40),
+        (0, 0),
+        0,
+        anchor,
+    );
     m.all_day = true;
     m.end = at(day(40) + Duration::days(7), 0, 0);
     m.show_as = "oof";
     v.push(m);
     v.push(
-        Meeting::new("sam-dinner", "Dinner with Jordan", "sam", "Central Standard Time", day(-6), (19, 30), 120, anchor)
-            .at_loc(place("Ramen Bar on 5th", "restaurant", ["25 W 5th Ave", "Chicago", "IL", "United States", "60605"])),
+        Meeting::new(
+            "sam-dinner",
+            "Dinner with Jordan",
+            "sam",
+            "Central Standard Time",
+            day(-6),
+            (19, 30),
+            120,
+            anchor,
+        )
+        .at_loc(place(
+            "Ramen Bar on 5th",
+            "restaurant",
+            ["25 W 5th Ave", "Chicago", "IL", "United States", "60605"],
+        )),
     );
     v.push(
-        Meeting::new("sam-doctor", "Doctor appointment", "sam", "Central Standard Time", day(8), (9, 15), 30, anchor)
-            .at_loc(place("Lakeside Clinic", "localBusiness", ["300 E Randolph St", "Chicago", "IL", "United States", "60601"])),
+        Meeting::new(
+            "sam-doctor",
+            "Doctor appointment",
+            "sam",
+            "Central Standard Time",
+            day(8),
+            (9, 15),
+            30,
+            anchor,
+        )
+        .at_loc(place(
+            "Lakeside Clinic",
+            "localBusiness",
+            [
+                "300 E Randolph St",
+                "Chicago",
+                "IL",
+                "United States",
+                "60601",
+            ],
+        )),
     );
     v.push(
-        Meeting::new("sam-haircut", "Haircut", "sam", "Central Standard Time", day(-20), (17, 0), 45, anchor)
-            .at_loc(place("Clip Joint", "localBusiness", ["88 N Clark St", "Chicago", "IL", "United States", "60602"])),
+        Meeting::new(
+            "sam-haircut",
+            "Haircut",
+            "sam",
+            "Central Standard Time",
+            day(-20),
+            (17, 0),
+            45,
+            anchor,
+        )
+        .at_loc(place(
+            "Clip Joint",
+            "localBusiness",
+            ["88 N Clark St", "Chicago", "IL", "United States", "60602"],
+        )),
     );
 
     // Fabrikam singles.
-    let m = Meeting::new("fab-capacity", "Q4 capacity planning", "johanna", "W. Europe Standard Time", day(7), (10, 0), 60, anchor)
-        .with(&[("alex", "required", "accepted")])
-        .teams();
+    let m = Meeting::new(
+        "fab-capacity",
+        "Q4 capacity planning",
+        "johanna",
+        "W. Europe Standard Time",
+        day(7),
+        (10, 0),
+        60,
+        anchor,
+    )
+    .with(&[("alex", "required", "accepted")])
+    .teams();
     v.push(m);
-    let m = Meeting::new("fab-contract", "Contract review with Contoso legal", "alex", "GMT Standard Time", day(11), (17, 0), 60, anchor)
-        .with(&[("adele", "required", "tentativelyAccepted"), ("johanna", "required", "accepted")])
-        .body("Clause-by-clause review of the reseller agreement, focusing on clause 9 (data residency).")
-        .teams();
+    let m = Meeting::new(
+        "fab-contract",
+        "Contract review with Contoso legal",
+        "alex",
+        "GMT Standard Time",
+        day(11),
+        (17, 0),
+        60,
+        anchor,
+    )
+    .with(&[
+        ("adele", "required", "tentativelyAccepted"),
+        ("johanna", "required", "accepted"),
+    ])
+    .body(
+        "Clause-by-clause review of the reseller agreement, focusing on clause 9 (data residency).",
+    )
+    .teams();
     v.push(m);
 
     // Generated meetings inside each work tenant (past and future).
@@ -554,8 +984,15 @@ const GENERATED_SUBJECTS: &[&str] = &[
 
 fn generated(v: &mut Vec<Meeting>, anchor: DateTime<Utc>, tenant: &str, n: usize) {
     let mut rng = Rng::from_label(&format!("meetings:{tenant}"));
-    let users: Vec<&'static Person> = directory::USERS.iter().filter(|u| u.tenant_id == tenant).collect();
-    let rooms = if tenant == CONTOSO_TENANT_ID { CONTOSO_ROOMS } else { FABRIKAM_ROOMS };
+    let users: Vec<&'static Person> = directory::USERS
+        .iter()
+        .filter(|u| u.tenant_id == tenant)
+        .collect();
+    let rooms = if tenant == CONTOSO_TENANT_ID {
+        CONTOSO_ROOMS
+    } else {
+        FABRIKAM_ROOMS
+    };
     let today = anchor.date_naive();
     for i in 0..n {
         // Adele organizes or attends most Contoso meetings.
@@ -565,12 +1002,17 @@ fn generated(v: &mut Vec<Meeting>, anchor: DateTime<Utc>, tenant: &str, n: usize
             attendees.push(&directory::USERS[0]);
         }
         for u in &users {
-            if u.key != organizer.key && !attendees.iter().any(|a| a.key == u.key) && rng.chance(35) {
+            if u.key != organizer.key && !attendees.iter().any(|a| a.key == u.key) && rng.chance(35)
+            {
                 attendees.push(u);
             }
         }
         if attendees.is_empty() {
-            let u = users.iter().find(|u| u.key != organizer.key).copied().unwrap_or(organizer);
+            let u = users
+                .iter()
+                .find(|u| u.key != organizer.key)
+                .copied()
+                .unwrap_or(organizer);
             attendees.push(u);
         }
         let offset = rng.range(-178, 178);
@@ -585,7 +1027,16 @@ fn generated(v: &mut Vec<Meeting>, anchor: DateTime<Utc>, tenant: &str, n: usize
         let company = rng.pick(super::text::VENDORS).to_string();
         subject = subject.replace("{company}", &company);
         let future = offset > 0;
-        let mut m = Meeting::new(&format!("gen-{tenant}-{i}"), &subject, organizer.key, organizer.tz, date, (hour, minute), minutes, anchor);
+        let mut m = Meeting::new(
+            &format!("gen-{tenant}-{i}"),
+            &subject,
+            organizer.key,
+            organizer.tz,
+            date,
+            (hour, minute),
+            minutes,
+            anchor,
+        );
         m.attendees = attendees
             .iter()
             .map(|a| {
@@ -603,10 +1054,23 @@ fn generated(v: &mut Vec<Meeting>, anchor: DateTime<Utc>, tenant: &str, n: usize
                 } else {
                     "notResponded"
                 };
-                (*a, if rng.chance(80) { "required" } else { "optional" }, response)
+                (
+                    *a,
+                    if rng.chance(80) {
+                        "required"
+                    } else {
+                        "optional"
+                    },
+                    response,
+                )
             })
             .collect();
-        let mut body = super::text::fill(rng.pick(super::text::INTERNAL_PARAS), &mut rng, "", organizer.first());
+        let mut body = super::text::fill(
+            rng.pick(super::text::INTERNAL_PARAS),
+            &mut rng,
+            "",
+            organizer.first(),
+        );
         if rng.chance(50) {
             m.online = true;
         } else {
@@ -617,7 +1081,10 @@ fn generated(v: &mut Vec<Meeting>, anchor: DateTime<Utc>, tenant: &str, n: usize
         }
         m.body = body;
         if rng.chance(10) {
-            m.categories.push(rng.pick(&["Red category", "Blue category", "Green category"]).to_string());
+            m.categories.push(
+                rng.pick(&["Red category", "Blue category", "Green category"])
+                    .to_string(),
+            );
         }
         v.push(m);
     }
@@ -635,7 +1102,9 @@ pub struct CalOut {
 
 fn location_json(l: &Option<Loc>) -> Value {
     match l {
-        None => json!({ "displayName": "", "locationType": "default", "uniqueIdType": "unknown", "address": {}, "coordinates": {} }),
+        None => {
+            json!({ "displayName": "", "locationType": "default", "uniqueIdType": "unknown", "address": {}, "coordinates": {} })
+        }
         Some(l) => {
             let mut o = json!({ "displayName": l.display, "locationType": l.kind });
             if !l.email.is_empty() {
@@ -661,7 +1130,15 @@ fn teams_location() -> Value {
     json!({ "displayName": "Microsoft Teams Meeting", "locationType": "default", "uniqueId": "Microsoft Teams Meeting", "uniqueIdType": "private" })
 }
 
-fn calendar_json(owner: &Person, id: &str, name: &str, color: &str, hex: &str, default: bool, can_edit: bool) -> Value {
+fn calendar_json(
+    owner: &Person,
+    id: &str,
+    name: &str,
+    color: &str,
+    hex: &str,
+    default: bool,
+    can_edit: bool,
+) -> Value {
     let work = owner.kind() == AccountKind::Work;
     json!({
         "id": id,
@@ -684,12 +1161,36 @@ fn calendar_json(owner: &Person, id: &str, name: &str, color: &str, hex: &str, d
 /// Everything calendar-related in `owner`'s mailbox.
 pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> CalOut {
     let cal_id = |k: &str| exchange_id(owner.user_id, IdKind::Folder, &format!("calendar:{k}"));
-    let mut calendars = vec![calendar_json(owner, &cal_id("calendar"), "Calendar", "auto", "", true, true)];
+    let mut calendars = vec![calendar_json(
+        owner,
+        &cal_id("calendar"),
+        "Calendar",
+        "auto",
+        "",
+        true,
+        true,
+    )];
     let has_alpha = owner.key == "adele";
     if has_alpha {
-        calendars.push(calendar_json(owner, &cal_id("alpha"), "Project Alpha", "lightOrange", "#f7a35c", false, true));
+        calendars.push(calendar_json(
+            owner,
+            &cal_id("alpha"),
+            "Project Alpha",
+            "lightOrange",
+            "#f7a35c",
+            false,
+            true,
+        ));
     }
-    calendars.push(calendar_json(owner, &cal_id("birthdays"), "Birthdays", "lightGreen", "#87d28e", false, false));
+    calendars.push(calendar_json(
+        owner,
+        &cal_id("birthdays"),
+        "Birthdays",
+        "lightGreen",
+        "#87d28e",
+        false,
+        false,
+    ));
 
     let mut own: Vec<Meeting> = all.iter().filter(|m| m.involves(owner)).cloned().collect();
     if owner.key == "adele" || owner.key == "sam" {
@@ -701,7 +1202,14 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
     let mut event_ids = BTreeMap::new();
     for m in &own {
         let is_org = m.organizer.key == owner.key;
-        let my_response = if is_org { "organizer" } else { m.attendees.iter().find(|(p, ..)| p.key == owner.key).map_or("none", |a| a.2) };
+        let my_response = if is_org {
+            "organizer"
+        } else {
+            m.attendees
+                .iter()
+                .find(|(p, ..)| p.key == owner.key)
+                .map_or("none", |a| a.2)
+        };
         let id = exchange_id(owner.user_id, IdKind::Item, &format!("event:{}", m.key));
         event_ids.insert(m.key.clone(), id.clone());
         let calendar = match m.calendar {
@@ -712,14 +1220,26 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
         // Times: all-day in the owner's zone at midnight; others in UTC.
         let (start, end, zone) = if m.all_day {
             let z = owner.tz;
-            (dtz(at(m.start.date(), 0, 0), z), dtz(at(m.end.date(), 0, 0), z), z)
+            (
+                dtz(at(m.start.date(), 0, 0), z),
+                dtz(at(m.end.date(), 0, 0), z),
+                z,
+            )
         } else {
-            (dtz_utc(to_utc(m.start, m.tz)), dtz_utc(to_utc(m.end, m.tz)), m.tz)
+            (
+                dtz_utc(to_utc(m.start, m.tz)),
+                dtz_utc(to_utc(m.end, m.tz)),
+                m.tz,
+            )
         };
         let d = digest(&["event-meta", &m.key]);
         let created = m.created;
         let modified = created + Duration::minutes(1 + (d[0] as i64) % 240);
-        let modified = if modified >= anchor { created } else { modified };
+        let modified = if modified >= anchor {
+            created
+        } else {
+            modified
+        };
         let ck = change_key(&format!("{}:{}:{}", owner.key, m.key, modified.timestamp()));
         let ical = format!(
             "040000008200E00074C5B7101A82E00800000000{}0000000000000000100000{}",
@@ -728,7 +1248,11 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
         );
         let (join, body_html) = if m.online && owner.kind() == AccountKind::Work {
             let (_, join) = teams_join(&m.key, m.organizer);
-            let inner = format!("{}{}", text_to_html_paras(&m.body), teams_block(&join, &m.key));
+            let inner = format!(
+                "{}{}",
+                text_to_html_paras(&m.body),
+                teams_block(&join, &m.key)
+            );
             (Some(join), inner)
         } else if m.body.is_empty() {
             (None, String::new())
@@ -736,9 +1260,22 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
             (None, text_to_html_paras(&m.body))
         };
         let body_doc = html_doc(&body_html);
-        let location = if m.online && m.location.is_none() && join.is_some() { teams_location() } else { location_json(&m.location) };
-        let locations = if m.location.is_none() && join.is_none() { json!([]) } else { json!([location.clone()]) };
-        let files: Vec<Value> = m.files.iter().enumerate().map(|(i, f)| file_attachment(&id, i, f, created)).collect();
+        let location = if m.online && m.location.is_none() && join.is_some() {
+            teams_location()
+        } else {
+            location_json(&m.location)
+        };
+        let locations = if m.location.is_none() && join.is_none() {
+            json!([])
+        } else {
+            json!([location.clone()])
+        };
+        let files: Vec<Value> = m
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| file_attachment(&id, i, f, created))
+            .collect();
         let has_attachments = !files.is_empty();
         if has_attachments {
             attachments.insert(id.clone(), files);
@@ -817,7 +1354,9 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
             "allowNewTimeProposals": true,
             "isDraft": false,
         });
-        let online_meeting = join.as_ref().map_or(Value::Null, |j| json!({ "joinUrl": j }));
+        let online_meeting = join
+            .as_ref()
+            .map_or(Value::Null, |j| json!({ "joinUrl": j }));
         let response_status = json!({ "response": my_response, "time": response_time });
         let rest = json!({
             "hideAttendees": false,
@@ -838,10 +1377,18 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
         }
         // Meeting messages for the owner as an attendee.
         if !is_org && (my_response == "notResponded" || m.cancelled) {
-            let sent = if m.cancelled { (anchor - Duration::hours(20)).min(to_utc(m.start, m.tz) - Duration::days(1)) } else { created };
+            let sent = if m.cancelled {
+                (anchor - Duration::hours(20)).min(to_utc(m.start, m.tz) - Duration::days(1))
+            } else {
+                created
+            };
             invites.push(Invite {
                 event_id: id.clone(),
-                kind: if m.cancelled { "meetingCancelled" } else { "meetingRequest" },
+                kind: if m.cancelled {
+                    "meetingCancelled"
+                } else {
+                    "meetingRequest"
+                },
                 subject: m.subject.clone(),
                 body_html: body_html.clone(),
                 organizer: m.organizer,
@@ -852,13 +1399,23 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
                 location: ev["location"].clone(),
                 is_all_day: m.all_day,
                 recurrence: ev["recurrence"].clone(),
-                event_type: if m.recurrence.is_some() { "seriesMaster" } else { "singleInstance" },
+                event_type: if m.recurrence.is_some() {
+                    "seriesMaster"
+                } else {
+                    "singleInstance"
+                },
                 importance: m.importance,
             });
         }
         events.push(ev);
     }
-    CalOut { calendars, events, attachments, invites, event_ids }
+    CalOut {
+        calendars,
+        events,
+        attachments,
+        invites,
+        event_ids,
+    }
 }
 
 /// Yearly all-day birthday series in the Birthdays calendar.

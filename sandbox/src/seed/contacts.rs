@@ -21,57 +21,364 @@ pub struct Birthday {
 }
 
 pub const BIRTHDAYS: &[Birthday] = &[
-    Birthday { owner: "adele", name: "Katherine Johnson", year: 1985, month: 7, day: 22 },
-    Birthday { owner: "adele", name: "Megan Bowen", year: 1988, month: 3, day: 3 },
-    Birthday { owner: "adele", name: "Lee Gu", year: 1983, month: 11, day: 17 },
-    Birthday { owner: "adele", name: "Quinn Murphy", year: 1990, month: 8, day: 9 },
-    Birthday { owner: "adele", name: "Tomás Kovář", year: 1979, month: 1, day: 12 },
-    Birthday { owner: "adele", name: "Zoë Åberg", year: 1992, month: 5, day: 28 },
-    Birthday { owner: "adele", name: "Siobhán O'Connor", year: 1986, month: 10, day: 2 },
-    Birthday { owner: "sam", name: "Linda Taylor", year: 1961, month: 11, day: 20 },
-    Birthday { owner: "sam", name: "Jordan Lee", year: 1994, month: 6, day: 14 },
-    Birthday { owner: "sam", name: "Riley Chen", year: 1995, month: 9, day: 5 },
+    Birthday {
+        owner: "adele",
+        name: "Katherine Johnson",
+        year: 1985,
+        month: 7,
+        day: 22,
+    },
+    Birthday {
+        owner: "adele",
+        name: "Megan Bowen",
+        year: 1988,
+        month: 3,
+        day: 3,
+    },
+    Birthday {
+        owner: "adele",
+        name: "Lee Gu",
+        year: 1983,
+        month: 11,
+        day: 17,
+    },
+    Birthday {
+        owner: "adele",
+        name: "Quinn Murphy",
+        year: 1990,
+        month: 8,
+        day: 9,
+    },
+    Birthday {
+        owner: "adele",
+        name: "Tomás Kovář",
+        year: 1979,
+        month: 1,
+        day: 12,
+    },
+    Birthday {
+        owner: "adele",
+        name: "Zoë Åberg",
+        year: 1992,
+        month: 5,
+        day: 28,
+    },
+    Birthday {
+        owner: "adele",
+        name: "Siobhán O'Connor",
+        year: 1986,
+        month: 10,
+        day: 2,
+    },
+    Birthday {
+        owner: "sam",
+        name: "Linda Taylor",
+        year: 1961,
+        month: 11,
+        day: 20,
+    },
+    Birthday {
+        owner: "sam",
+        name: "Jordan Lee",
+        year: 1994,
+        month: 6,
+        day: 14,
+    },
+    Birthday {
+        owner: "sam",
+        name: "Riley Chen",
+        year: 1995,
+        month: 9,
+        day: 5,
+    },
 ];
 
 /// Extra contacts beyond the directory: (given, surname, company, title, email, mobile, vendor, notes).
-type Extra = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, bool, &'static str);
+type Extra = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+);
 
 const EXTRA: &[Extra] = &[
-    ("Ana", "Costa", "Costa Design Studio", "Founder", "ana@costadesign.example", "+1 206 555 0181", true, "Did the Alpha logo exploration. Fast, prefers async feedback."),
-    ("Ben", "Carter", "Carter & Sons Printing", "Owner", "ben@carterprinting.example", "", true, "Print vendor for event banners."),
-    ("Chloé", "Martin", "Lucerne Publishing", "Marketing Lead", "chloe.martin@lucernepublishing.example", "", false, ""),
-    ("Dmitri", "Volkov", "Trey Research", "Data Scientist", "dmitri.volkov@trey-research.example", "", false, "Met at the analytics meetup."),
-    ("Elena", "Rossi", "Fourth Coffee", "Catering Manager", "elena.rossi@fourthcoffee.example", "+1 425 555 0173", true, "Catering for offsites; needs 10 days' notice."),
-    ("Farah", "Haddad", "Adventure Works", "Product Owner", "farah.haddad@adventure-works.example", "", false, "Beta customer."),
-    ("Gabriel", "Silva", "Wide World Importers", "Account Executive", "gabriel.silva@wideworldimporters.example", "", true, ""),
-    ("Hana", "Kim", "Proseware", "UX Lead", "hana.kim@proseware.example", "", false, ""),
-    ("Julia", "Novak", "Graphic Design Institute", "Lecturer", "j.novak@graphicdesigninstitute.example", "", false, "Guest lecture on design systems, spring."),
-    ("Kwame", "Mensah", "Consolidated Messenger", "Courier Operations", "kwame.mensah@consolidatedmessenger.example", "+1 425 555 0115", true, ""),
-    ("Laura", "Fischer", "Litware", "Account Manager", "laura.fischer@litware.example", "", true, "Renewal every March."),
-    ("Marco", "Bianchi", "Alpine Ski House", "Venue Coordinator", "marco.bianchi@alpineskihouse.example", "", true, "Offsite venue contact."),
-    ("Nadia", "Rahman", "Relecloud", "Customer Success Manager", "nadia.rahman@relecloud.example", "", false, ""),
-    ("Omar", "Farouk", "City Power & Light", "Facilities Account Representative", "omar.farouk@citypower.example", "", true, ""),
-    ("Paula", "Gómez", "Margie's Travel", "Travel Consultant", "paula.gomez@margiestravel.example", "+1 305 555 0128", true, "Books team travel; prefers phone."),
-    ("Quinn", "Murphy", "", "", "quinn.murphy@mail.example", "+1 425 555 0142", false, "College roommate."),
-    ("Rafael", "Ortiz", "Northwind Traders", "Support Engineer", "rafael.ortiz@northwindtraders.example", "", false, ""),
-    ("Sofia", "Lindqvist", "Fabrikam Logistics", "Planner", "sofia.lindqvist@fabrikam-logistics.example", "", false, ""),
-    ("Tomás", "Kovář", "Coho Winery", "Sommelier", "tomas.kovar@cohowinery.example", "", false, "Team dinner wine pairings."),
-    ("Uma", "Patel", "Bellevue Family Dental", "Dentist", "", "+1 425 555 0166", false, "Dentist. Phone only."),
-    ("Victor", "Nguyen", "Humongous Insurance", "Agent", "victor.nguyen@humongousinsurance.example", "", true, ""),
-    ("Wendy", "Zhao", "Bellows College", "Career Advisor", "wendy.zhao@bellowscollege.example", "", false, "Intern programme."),
-    ("Yusuf", "Demir", "First Up Consultants", "Consultant", "yusuf.demir@firstupconsultants.example", "", false, ""),
-    ("Zara", "Ahmed", "School of Fine Art", "Curator", "zara.ahmed@schooloffineart.example", "", false, ""),
-    ("Kathryn", "Johnston", "Tailwind Traders", "Buyer", "kathryn.johnston@tailwindtraders.example", "", false, "Not to be confused with Katherine Johnson (Northwind)."),
-    ("", "", "Northwind Traders", "", "support@northwindtraders.example", "", true, "Vendor support desk (24/7)."),
+    (
+        "Ana",
+        "Costa",
+        "Costa Design Studio",
+        "Founder",
+        "ana@costadesign.example",
+        "+1 206 555 0181",
+        true,
+        "Did the Alpha logo exploration. Fast, prefers async feedback.",
+    ),
+    (
+        "Ben",
+        "Carter",
+        "Carter & Sons Printing",
+        "Owner",
+        "ben@carterprinting.example",
+        "",
+        true,
+        "Print vendor for event banners.",
+    ),
+    (
+        "Chloé",
+        "Martin",
+        "Lucerne Publishing",
+        "Marketing Lead",
+        "chloe.martin@lucernepublishing.example",
+        "",
+        false,
+        "",
+    ),
+    (
+        "Dmitri",
+        "Volkov",
+        "Trey Research",
+        "Data Scientist",
+        "dmitri.volkov@trey-research.example",
+        "",
+        false,
+        "Met at the analytics meetup.",
+    ),
+    (
+        "Elena",
+        "Rossi",
+        "Fourth Coffee",
+        "Catering Manager",
+        "elena.rossi@fourthcoffee.example",
+        "+1 425 555 0173",
+        true,
+        "Catering for offsites; needs 10 days' notice.",
+    ),
+    (
+        "Farah",
+        "Haddad",
+        "Adventure Works",
+        "Product Owner",
+        "farah.haddad@adventure-works.example",
+        "",
+        false,
+        "Beta customer.",
+    ),
+    (
+        "Gabriel",
+        "Silva",
+        "Wide World Importers",
+        "Account Executive",
+        "gabriel.silva@wideworldimporters.example",
+        "",
+        true,
+        "",
+    ),
+    (
+        "Hana",
+        "Kim",
+        "Proseware",
+        "UX Lead",
+        "hana.kim@proseware.example",
+        "",
+        false,
+        "",
+    ),
+    (
+        "Julia",
+        "Novak",
+        "Graphic Design Institute",
+        "Lecturer",
+        "j.novak@graphicdesigninstitute.example",
+        "",
+        false,
+        "Guest lecture on design systems, spring.",
+    ),
+    (
+        "Kwame",
+        "Mensah",
+        "Consolidated Messenger",
+        "Courier Operations",
+        "kwame.mensah@consolidatedmessenger.example",
+        "+1 425 555 0115",
+        true,
+        "",
+    ),
+    (
+        "Laura",
+        "Fischer",
+        "Litware",
+        "Account Manager",
+        "laura.fischer@litware.example",
+        "",
+        true,
+        "Renewal every March.",
+    ),
+    (
+        "Marco",
+        "Bianchi",
+        "Alpine Ski House",
+        "Venue Coordinator",
+        "marco.bianchi@alpineskihouse.example",
+        "",
+        true,
+        "Offsite venue contact.",
+    ),
+    (
+        "Nadia",
+        "Rahman",
+        "Relecloud",
+        "Customer Success Manager",
+        "nadia.rahman@relecloud.example",
+        "",
+        false,
+        "",
+    ),
+    (
+        "Omar",
+        "Farouk",
+        "City Power & Light",
+        "Facilities Account Representative",
+        "omar.farouk@citypower.example",
+        "",
+        true,
+        "",
+    ),
+    (
+        "Paula",
+        "Gómez",
+        "Margie's Travel",
+        "Travel Consultant",
+        "paula.gomez@margiestravel.example",
+        "+1 305 555 0128",
+        true,
+        "Books team travel; prefers phone.",
+    ),
+    (
+        "Quinn",
+        "Murphy",
+        "",
+        "",
+        "quinn.murphy@mail.example",
+        "+1 425 555 0142",
+        false,
+        "College roommate.",
+    ),
+    (
+        "Rafael",
+        "Ortiz",
+        "Northwind Traders",
+        "Support Engineer",
+        "rafael.ortiz@northwindtraders.example",
+        "",
+        false,
+        "",
+    ),
+    (
+        "Sofia",
+        "Lindqvist",
+        "Fabrikam Logistics",
+        "Planner",
+        "sofia.lindqvist@fabrikam-logistics.example",
+        "",
+        false,
+        "",
+    ),
+    (
+        "Tomás",
+        "Kovář",
+        "Coho Winery",
+        "Sommelier",
+        "tomas.kovar@cohowinery.example",
+        "",
+        false,
+        "Team dinner wine pairings.",
+    ),
+    (
+        "Uma",
+        "Patel",
+        "Bellevue Family Dental",
+        "Dentist",
+        "",
+        "+1 425 555 0166",
+        false,
+        "Dentist. Phone only.",
+    ),
+    (
+        "Victor",
+        "Nguyen",
+        "Humongous Insurance",
+        "Agent",
+        "victor.nguyen@humongousinsurance.example",
+        "",
+        true,
+        "",
+    ),
+    (
+        "Wendy",
+        "Zhao",
+        "Bellows College",
+        "Career Advisor",
+        "wendy.zhao@bellowscollege.example",
+        "",
+        false,
+        "Intern programme.",
+    ),
+    (
+        "Yusuf",
+        "Demir",
+        "First Up Consultants",
+        "Consultant",
+        "yusuf.demir@firstupconsultants.example",
+        "",
+        false,
+        "",
+    ),
+    (
+        "Zara",
+        "Ahmed",
+        "School of Fine Art",
+        "Curator",
+        "zara.ahmed@schooloffineart.example",
+        "",
+        false,
+        "",
+    ),
+    (
+        "Kathryn",
+        "Johnston",
+        "Tailwind Traders",
+        "Buyer",
+        "kathryn.johnston@tailwindtraders.example",
+        "",
+        false,
+        "Not to be confused with Katherine Johnson (Northwind).",
+    ),
+    (
+        "",
+        "",
+        "Northwind Traders",
+        "",
+        "support@northwindtraders.example",
+        "",
+        true,
+        "Vendor support desk (24/7).",
+    ),
 ];
 
 fn company_address(company: &str) -> Value {
-    let a = |street: &str, city: &str, state: &str, country: &str, postal: &str| {
-        json!({ "street": street, "city": city, "state": state, "countryOrRegion": country, "postalCode": postal })
-    };
+    let a = |street: &str, city: &str, state: &str, country: &str, postal: &str| json!({ "street": street, "city": city, "state": state, "countryOrRegion": country, "postalCode": postal });
     match company {
         "Contoso" => a("1 Contoso Way", "Redmond", "WA", "United States", "98052"),
-        "Fabrikam" => a("10 Fabrikam Lane", "London", "", "United Kingdom", "EC1A 1AA"),
+        "Fabrikam" => a(
+            "10 Fabrikam Lane",
+            "London",
+            "",
+            "United Kingdom",
+            "EC1A 1AA",
+        ),
         "Northwind Traders" => a("400 Pine St", "Seattle", "WA", "United States", "98101"),
         "Tailspin Toys" => a("233 S Wacker Dr", "Chicago", "IL", "United States", "60606"),
         "Woodgrove Bank" => a("200 Park Ave", "New York", "NY", "United States", "10166"),
@@ -118,7 +425,10 @@ fn from_person(p: &Person) -> ContactIn {
         emails.push((p.display.to_string(), "zoe.aberg@mail.example".to_string()));
     }
     if p.key == "katherine" {
-        emails.push(("Katherine Johnson (personal)".to_string(), "kjohnson85@mail.example".to_string()));
+        emails.push((
+            "Katherine Johnson (personal)".to_string(),
+            "kjohnson85@mail.example".to_string(),
+        ));
     }
     ContactIn {
         given: p.given.to_string(),
@@ -134,7 +444,11 @@ fn from_person(p: &Person) -> ContactIn {
         notes: String::new(),
         vendor: matches!(p.key, "jose" | "hiroshi" | "oliver"),
         categories: Vec::new(),
-        nick: if p.key == "katherine" { "Kate".to_string() } else { String::new() },
+        nick: if p.key == "katherine" {
+            "Kate".to_string()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -160,11 +474,17 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>) -> ContactsOut {
                 list.push(from_person(person(k)));
             }
             // A few correspondents are deliberately not contacts (they show up as implicit contacts in people).
-            for p in directory::EXTERNALS.iter().filter(|p| !p.company.is_empty() && !matches!(p.key, "priya" | "grace" | "kenji" | "hiroshi")) {
+            for p in directory::EXTERNALS.iter().filter(|p| {
+                !p.company.is_empty() && !matches!(p.key, "priya" | "grace" | "kenji" | "hiroshi")
+            }) {
                 list.push(from_person(p));
             }
             for (given, surname, company, title, email, mobile, vendor, notes) in EXTRA {
-                let display = if given.is_empty() { company.to_string() } else { format!("{given} {surname}") };
+                let display = if given.is_empty() {
+                    company.to_string()
+                } else {
+                    format!("{given} {surname}")
+                };
                 list.push(ContactIn {
                     given: given.to_string(),
                     surname: surname.to_string(),
@@ -173,7 +493,11 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>) -> ContactsOut {
                     title: title.to_string(),
                     department: String::new(),
                     office: String::new(),
-                    emails: if email.is_empty() { vec![] } else { vec![(display, email.to_string())] },
+                    emails: if email.is_empty() {
+                        vec![]
+                    } else {
+                        vec![(display, email.to_string())]
+                    },
                     phone: String::new(),
                     mobile: mobile.to_string(),
                     notes: notes.to_string(),
@@ -196,7 +520,9 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>) -> ContactsOut {
                 list.push(from_person(c));
             }
             let extra: &[&str] = match owner.key {
-                "alex" => &["adele", "megan", "oliver", "jose", "zoe", "francois", "grace"],
+                "alex" => &[
+                    "adele", "megan", "oliver", "jose", "zoe", "francois", "grace",
+                ],
                 "megan" => &["alex", "catherine", "diego", "amara"],
                 "lee" => &["kenji", "priya", "jon"],
                 "nestor" => &["jon", "katherine", "maryjane"],
@@ -229,17 +555,34 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>) -> ContactsOut {
 
     let mut contacts = Vec::new();
     for (i, c) in list.iter().enumerate() {
-        let id = exchange_id(owner.user_id, IdKind::Item, &format!("contact:{}", c.display));
+        let id = exchange_id(
+            owner.user_id,
+            IdKind::Item,
+            &format!("contact:{}", c.display),
+        );
         let d = digest(&["contact", owner.key, &c.display]);
-        let created = anchor - Duration::days(200 + (d[0] as i64) * 2) - Duration::seconds(d[1] as i64 * 97);
-        let modified = created + Duration::days((d[2] % 90) as i64) + Duration::seconds(i as i64 * 13);
+        let created =
+            anchor - Duration::days(200 + (d[0] as i64) * 2) - Duration::seconds(d[1] as i64 * 97);
+        let modified =
+            created + Duration::days((d[2] % 90) as i64) + Duration::seconds(i as i64 * 13);
         let ck = change_key(&format!("contact:{}:{}", owner.key, c.display));
         let birthday = BIRTHDAYS
             .iter()
             .find(|b| b.owner == owner.key && b.name == c.display)
-            .map_or(Value::Null, |b| json!(format!("{:04}-{:02}-{:02}T11:59:00Z", b.year, b.month, b.day)));
-        let file_as = if c.surname.is_empty() { c.display.clone() } else { format!("{}, {}", c.surname, c.given) };
-        let is_colleague = directory::USERS.iter().any(|u| u.display == c.display && u.tenant_id == owner.tenant_id);
+            .map_or(Value::Null, |b| {
+                json!(format!(
+                    "{:04}-{:02}-{:02}T11:59:00Z",
+                    b.year, b.month, b.day
+                ))
+            });
+        let file_as = if c.surname.is_empty() {
+            c.display.clone()
+        } else {
+            format!("{}, {}", c.surname, c.given)
+        };
+        let is_colleague = directory::USERS
+            .iter()
+            .any(|u| u.display == c.display && u.tenant_id == owner.tenant_id);
         contacts.push(json!({
             "@odata.etag": etag(&ck),
             "id": id,
@@ -302,7 +645,10 @@ pub fn people(owner: &'static Person, messages: &[Value], contacts: &[Value]) ->
         let sent_by_owner = m["from"]["emailAddress"]["address"].as_str() == Some(owner.address);
         let weight = if sent_by_owner { 2.0 } else { 1.0 };
         for field in ["from", "sender"] {
-            if let (Some(a), Some(n)) = (m[field]["emailAddress"]["address"].as_str(), m[field]["emailAddress"]["name"].as_str()) {
+            if let (Some(a), Some(n)) = (
+                m[field]["emailAddress"]["address"].as_str(),
+                m[field]["emailAddress"]["name"].as_str(),
+            ) {
                 if field == "from" {
                     bump(a, n, weight);
                 }
@@ -310,8 +656,19 @@ pub fn people(owner: &'static Person, messages: &[Value], contacts: &[Value]) ->
         }
         for field in ["toRecipients", "ccRecipients"] {
             for r in m[field].as_array().into_iter().flatten() {
-                if let (Some(a), Some(n)) = (r["emailAddress"]["address"].as_str(), r["emailAddress"]["name"].as_str()) {
-                    bump(a, n, if field == "toRecipients" { weight } else { weight * 0.5 });
+                if let (Some(a), Some(n)) = (
+                    r["emailAddress"]["address"].as_str(),
+                    r["emailAddress"]["name"].as_str(),
+                ) {
+                    bump(
+                        a,
+                        n,
+                        if field == "toRecipients" {
+                            weight
+                        } else {
+                            weight * 0.5
+                        },
+                    );
                 }
             }
         }
@@ -327,13 +684,21 @@ pub fn people(owner: &'static Person, messages: &[Value], contacts: &[Value]) ->
         }
     }
     // Services and no-reply senders are not people.
-    let services: Vec<&str> = directory::SERVICES.iter().filter(|s| s.service).map(|s| s.address).collect();
+    let services: Vec<&str> = directory::SERVICES
+        .iter()
+        .filter(|s| s.service)
+        .map(|s| s.address)
+        .collect();
     let mut ranked: Vec<(String, String, f64)> = scores
         .into_iter()
         .filter(|(a, _)| !services.contains(&a.as_str()))
         .map(|(a, (n, s))| (a, n, s))
         .collect();
-    ranked.sort_by(|a, b| b.2.partial_cmp(&a.2).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(&b.1)));
+    ranked.sort_by(|a, b| {
+        b.2.partial_cmp(&a.2)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.1.cmp(&b.1))
+    });
 
     let contact_addrs: Vec<String> = contacts
         .iter()

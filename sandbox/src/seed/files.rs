@@ -17,16 +17,31 @@ pub struct FileSpec {
 
 impl FileSpec {
     pub fn new(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Self {
-        Self { name: name.to_string(), content_type, bytes, inline_cid: None }
+        Self {
+            name: name.to_string(),
+            content_type,
+            bytes,
+            inline_cid: None,
+        }
     }
 
     pub fn inline(name: &str, content_type: &'static str, bytes: Vec<u8>, cid: &str) -> Self {
-        Self { name: name.to_string(), content_type, bytes, inline_cid: Some(cid.to_string()) }
+        Self {
+            name: name.to_string(),
+            content_type,
+            bytes,
+            inline_cid: Some(cid.to_string()),
+        }
     }
 }
 
 /// Graph `fileAttachment` JSON. The id extends the parent's id like Exchange attachment ids do.
-pub fn file_attachment(parent_id: &str, index: usize, f: &FileSpec, modified: DateTime<Utc>) -> Value {
+pub fn file_attachment(
+    parent_id: &str,
+    index: usize,
+    f: &FileSpec,
+    modified: DateTime<Utc>,
+) -> Value {
     let d = digest(&["attachment", parent_id, &index.to_string(), &f.name]);
     let mut raw = b"\x01\x12\x00\x10\x00".to_vec();
     raw.extend_from_slice(&d[..16]);
@@ -143,7 +158,10 @@ pub fn pdf(title: &str, lines: &[String]) -> Vec<u8> {
         out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
     }
     let xref = out.len();
-    out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1));
+    out.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
     for off in offsets {
         out.push_str(&format!("{off:010} 00000 n \n"));
     }
@@ -163,7 +181,13 @@ pub fn csv(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     for r in rows {
         let cells: Vec<String> = r
             .iter()
-            .map(|c| if c.contains(',') || c.contains('"') { format!("\"{}\"", c.replace('"', "\"\"")) } else { c.clone() })
+            .map(|c| {
+                if c.contains(',') || c.contains('"') {
+                    format!("\"{}\"", c.replace('"', "\"\""))
+                } else {
+                    c.clone()
+                }
+            })
             .collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
@@ -172,7 +196,14 @@ pub fn csv(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 /// An iCalendar invitation.
-pub fn ics(uid: &str, summary: &str, start: DateTime<Utc>, end: DateTime<Utc>, location: &str, organizer: &str) -> Vec<u8> {
+pub fn ics(
+    uid: &str,
+    summary: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    location: &str,
+    organizer: &str,
+) -> Vec<u8> {
     let f = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
     format!(
         "BEGIN:VCALENDAR\r\nPRODID:-//Contoso//Seed//EN\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:{summary}\r\nLOCATION:{location}\r\nORGANIZER:mailto:{organizer}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
@@ -203,7 +234,9 @@ pub fn big_pdf(size: usize, title: &str, label: &str) -> Vec<u8> {
     let mut head = pdf(title, &["Design review deck (scanned)".to_string()]);
     // Drop the trailer so the filler reads as an embedded stream, then close the file.
     head.truncate(head.len().saturating_sub(6));
-    head.extend_from_slice(b"\n7 0 obj\n<< /Type /XObject /Subtype /Image /Filter /DCTDecode >>\nstream\n");
+    head.extend_from_slice(
+        b"\n7 0 obj\n<< /Type /XObject /Subtype /Image /Filter /DCTDecode >>\nstream\n",
+    );
     let body = size.saturating_sub(head.len() + 24);
     let mut filler = vec![0u8; body];
     Rng::from_label(label).fill(&mut filler);
@@ -218,9 +251,34 @@ pub fn big_csv(size: usize, label: &str) -> Vec<u8> {
     let mut rng = Rng::from_label(label);
     let mut out = String::with_capacity(size + 200);
     out.push_str("shipment_id,order_ref,origin,destination,carrier,weight_kg,pallets,status,shipped_utc,delivered_utc\r\n");
-    let places = ["Rotterdam", "Felixstowe", "Hamburg", "Antwerp", "Le Havre", "Gdansk", "Valencia", "Dublin", "Manchester", "Leeds", "Bristol", "Glasgow"];
-    let carriers = ["Consolidated Messenger", "Blue Yonder Cargo", "Fabrikam Freight", "Northwind Haulage"];
-    let statuses = ["delivered", "delivered", "delivered", "in_transit", "delayed", "returned"];
+    let places = [
+        "Rotterdam",
+        "Felixstowe",
+        "Hamburg",
+        "Antwerp",
+        "Le Havre",
+        "Gdansk",
+        "Valencia",
+        "Dublin",
+        "Manchester",
+        "Leeds",
+        "Bristol",
+        "Glasgow",
+    ];
+    let carriers = [
+        "Consolidated Messenger",
+        "Blue Yonder Cargo",
+        "Fabrikam Freight",
+        "Northwind Haulage",
+    ];
+    let statuses = [
+        "delivered",
+        "delivered",
+        "delivered",
+        "in_transit",
+        "delayed",
+        "returned",
+    ];
     let mut i = 0u64;
     while out.len() < size {
         i += 1;

@@ -61,12 +61,12 @@ pub fn primary_user_id() -> &'static str {
 /// Subjects and other handles of notable seeded items, for tests.
 pub mod fixtures {
     pub use super::calendar::{
-        ATTACHMENT_EVENT_SUBJECT, CANCELLED_SUBJECT, DST_SERIES_SUBJECT, EASTERN_MEETING_SUBJECT, GO_NO_GO_SUBJECT,
-        LONDON_MEETING_SUBJECT,
+        ATTACHMENT_EVENT_SUBJECT, CANCELLED_SUBJECT, DST_SERIES_SUBJECT, EASTERN_MEETING_SUBJECT,
+        GO_NO_GO_SUBJECT, LONDON_MEETING_SUBJECT,
     };
     pub use super::mail::{
-        INLINE_IMAGE_SUBJECT, LARGE_CSV_SUBJECT, LARGE_PDF_SUBJECT, LARGE_ZIP_SUBJECT, ON_BEHALF_SUBJECT,
-        PHISHING_SUBJECT, SPECIAL_CHARS_SUBJECT,
+        INLINE_IMAGE_SUBJECT, LARGE_CSV_SUBJECT, LARGE_PDF_SUBJECT, LARGE_ZIP_SUBJECT,
+        ON_BEHALF_SUBJECT, PHISHING_SUBJECT, SPECIAL_CHARS_SUBJECT,
     };
     pub use super::newsletter::{INJECTION_ADDRESS, INJECTION_SUBJECT};
     pub use super::teams::{ALPHA_CHAT_TOPIC, OFFICE_HOURS_SUBJECT};
@@ -80,8 +80,16 @@ pub mod fixtures {
 /// Build the whole world for an anchor day (UTC midnight of "today").
 pub fn world(anchor: DateTime<Utc>) -> World {
     let tenants = vec![
-        Tenant { id: CONTOSO_TENANT_ID.into(), display_name: "Contoso".into(), domain: "contoso.example".into() },
-        Tenant { id: FABRIKAM_TENANT_ID.into(), display_name: "Fabrikam".into(), domain: "fabrikam.example".into() },
+        Tenant {
+            id: CONTOSO_TENANT_ID.into(),
+            display_name: "Contoso".into(),
+            domain: "contoso.example".into(),
+        },
+        Tenant {
+            id: FABRIKAM_TENANT_ID.into(),
+            display_name: "Fabrikam".into(),
+            domain: "fabrikam.example".into(),
+        },
         Tenant {
             id: CONSUMERS_TENANT_ID.into(),
             display_name: "Microsoft accounts".into(),
@@ -104,10 +112,14 @@ pub fn world(anchor: DateTime<Utc>) -> World {
     let mut mailboxes = BTreeMap::new();
     let mut adele_event_ids = BTreeMap::new();
     for p in directory::USERS {
+        let t0 = std::time::Instant::now();
         let cal = calendar::build(p, anchor, &meetings);
+        let t1 = t0.elapsed();
         let mail = mail::build(p, anchor, &cal.invites);
+        let t2 = t0.elapsed();
         let contacts = contacts::build(p, anchor);
         let people = contacts::people(p, &mail.messages, &contacts.contacts);
+        eprintln!("{} cal {t1:?} mail {t2:?} all {:?}", p.key, t0.elapsed());
         let mut attachments = mail.attachments;
         attachments.extend(cal.attachments);
         let archive = mail.well_known.get("archive").cloned().unwrap_or_default();
@@ -132,11 +144,20 @@ pub fn world(anchor: DateTime<Utc>) -> World {
             },
         );
     }
+    let t0 = std::time::Instant::now();
     let (teams, chats, online) = teams::build(anchor, &meetings, &adele_event_ids);
+    eprintln!("teams {:?}", t0.elapsed());
     if let Some(mb) = mailboxes.get_mut(ADELE_ID) {
         mb.online_meetings = online;
     }
-    World { tenants, users, mailboxes, teams, chats, ..Default::default() }
+    World {
+        tenants,
+        users,
+        mailboxes,
+        teams,
+        chats,
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]
@@ -151,12 +172,29 @@ mod tests {
     #[test]
     fn users_and_tenants() {
         let w = world(anchor());
-        assert_eq!(w.user(primary_user_id()).map(|u| u.user_principal_name.as_str()), Some(ADELE_UPN));
+        assert_eq!(
+            w.user(primary_user_id())
+                .map(|u| u.user_principal_name.as_str()),
+            Some(ADELE_UPN)
+        );
         assert!(w.user_by_upn(ALEX_UPN).is_some());
-        assert_eq!(w.user(PERSONAL_USER_ID).map(|u| u.tenant_id.as_str()), Some(CONSUMERS_TENANT_ID));
-        assert!(w.users.iter().filter(|u| u.tenant_id == CONTOSO_TENANT_ID).count() >= 3);
+        assert_eq!(
+            w.user(PERSONAL_USER_ID).map(|u| u.tenant_id.as_str()),
+            Some(CONSUMERS_TENANT_ID)
+        );
+        assert!(
+            w.users
+                .iter()
+                .filter(|u| u.tenant_id == CONTOSO_TENANT_ID)
+                .count()
+                >= 3
+        );
         for u in &w.users {
-            assert!(w.mailboxes.contains_key(&u.id), "{} has no mailbox", u.display_name);
+            assert!(
+                w.mailboxes.contains_key(&u.id),
+                "{} has no mailbox",
+                u.display_name
+            );
             assert!(w.tenant(&u.tenant_id).is_some());
         }
     }

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use super::calendar::{teams_join, Meeting};
 use super::directory::{person, Person};
 use super::text::fill;
-use super::util::{at, b64, digest, esc, guid, hex, iso_7, iso_ms, to_utc, url_encode, weekday_on_or_before, Rng};
+use super::util::{
+    at, b64, digest, esc, guid, hex, iso_7, iso_ms, to_utc, url_encode, weekday_on_or_before, Rng,
+};
 use super::{CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID};
 use crate::store::{Chat, Team};
 
@@ -58,7 +60,13 @@ struct Post {
     replies: Vec<(&'static str, String)>,
 }
 
-fn post(author: &'static str, subject: Option<&'static str>, text: &str, mentions: &[&'static str], replies: &[(&'static str, &str)]) -> Post {
+fn post(
+    author: &'static str,
+    subject: Option<&'static str>,
+    text: &str,
+    mentions: &[&'static str],
+    replies: &[(&'static str, &str)],
+) -> Post {
     Post {
         author,
         subject,
@@ -308,15 +316,25 @@ fn add_reaction(msg: &mut Value, who: &Person, kind: &str, t: DateTime<Utc>) {
 }
 
 /// Teams, chats and Adele's online meetings.
-pub fn build(anchor: DateTime<Utc>, meetings: &[Meeting], adele_event_ids: &BTreeMap<String, String>) -> (Vec<Team>, Vec<Chat>, Vec<Value>) {
-    let mut clock = Clock { used: Default::default() };
+pub fn build(
+    anchor: DateTime<Utc>,
+    meetings: &[Meeting],
+    adele_event_ids: &BTreeMap<String, String>,
+) -> (Vec<Team>, Vec<Chat>, Vec<Value>) {
+    let mut clock = Clock {
+        used: Default::default(),
+    };
     let mut teams = Vec::new();
     for spec in specs() {
         let mut rng = Rng::from_label(&format!("team:{}", spec.key));
         let team_id = guid(&format!("team:{}", spec.key));
         let general_id = thread_id(&format!("{}:General", spec.key));
         let created = anchor - Duration::days(300 + (digest(&[spec.key])[0] as i64));
-        let domain = if spec.tenant == CONTOSO_TENANT_ID { "contoso.example" } else { "fabrikam.example" };
+        let domain = if spec.tenant == CONTOSO_TENANT_ID {
+            "contoso.example"
+        } else {
+            "fabrikam.example"
+        };
         let team = json!({
             "id": team_id,
             "createdDateTime": iso_7(created),
@@ -338,7 +356,11 @@ pub fn build(anchor: DateTime<Utc>, meetings: &[Meeting], adele_event_ids: &BTre
         let mut channel_messages = BTreeMap::new();
         let mut replies = BTreeMap::new();
         for (ci, ch) in spec.channels.iter().enumerate() {
-            let ch_id = if ch.name == "General" { general_id.clone() } else { thread_id(&format!("{}:{}", spec.key, ch.name)) };
+            let ch_id = if ch.name == "General" {
+                general_id.clone()
+            } else {
+                thread_id(&format!("{}:{}", spec.key, ch.name))
+            };
             let ch_created = created + Duration::days(ci as i64 * 9);
             channels.push(json!({
                 "id": ch_id,
@@ -364,7 +386,14 @@ pub fn build(anchor: DateTime<Utc>, meetings: &[Meeting], adele_event_ids: &BTre
                         (a, rng.pick(REPLY_POOL).to_string())
                     })
                     .collect();
-                posts.push(Post { author, subject: None, text, mentions: vec![], importance: "normal", replies: reps });
+                posts.push(Post {
+                    author,
+                    subject: None,
+                    text,
+                    mentions: vec![],
+                    importance: "normal",
+                    replies: reps,
+                });
             }
             posts.extend(ch.posts.iter().cloned());
             let n = posts.len() as i64;
@@ -373,9 +402,23 @@ pub fn build(anchor: DateTime<Utc>, meetings: &[Meeting], adele_event_ids: &BTre
                 let days = 2 + (n - pi as i64) * 6 + rng.below(4) as i64;
                 let date = weekday_on_or_before((anchor - Duration::days(days)).date_naive());
                 let author = person(p.author);
-                let t = to_utc(at(date, 9 + rng.below(8) as u32, rng.below(60) as u32), author.tz);
+                let t = to_utc(
+                    at(date, 9 + rng.below(8) as u32, rng.below(60) as u32),
+                    author.tz,
+                );
                 let (html, mentions) = body_with_mentions(&p.text, &p.mentions);
-                let mut top = chat_message(&mut clock, t, author, html, mentions, p.subject, p.importance, None, Some((&team_id, &ch_id, spec.tenant)), None);
+                let mut top = chat_message(
+                    &mut clock,
+                    t,
+                    author,
+                    html,
+                    mentions,
+                    p.subject,
+                    p.importance,
+                    None,
+                    Some((&team_id, &ch_id, spec.tenant)),
+                    None,
+                );
                 let top_id = top["id"].as_str().unwrap_or_default().to_string();
                 let mut reps = Vec::new();
                 let mut rt = t;
@@ -383,11 +426,27 @@ pub fn build(anchor: DateTime<Utc>, meetings: &[Meeting], adele_event_ids: &BTre
                     rt += Duration::minutes(5 + rng.below(180) as i64);
                     let who = person(a);
                     let (html, mentions) = body_with_mentions(text, &[]);
-                    reps.push(chat_message(&mut clock, rt, who, html, mentions, None, "normal", Some(&top_id), Some((&team_id, &ch_id, spec.tenant)), None));
+                    reps.push(chat_message(
+                        &mut clock,
+                        rt,
+                        who,
+                        html,
+                        mentions,
+                        None,
+                        "normal",
+                        Some(&top_id),
+                        Some((&team_id, &ch_id, spec.tenant)),
+                        None,
+                    ));
                 }
                 if rng.chance(40) {
                     let who = person(rng.pick(&spec.members));
-                    add_reaction(&mut top, who, rng.pick(&["like", "heart", "laugh"]), t + Duration::minutes(20));
+                    add_reaction(
+                        &mut top,
+                        who,
+                        rng.pick(&["like", "heart", "laugh"]),
+                        t + Duration::minutes(20),
+                    );
                 }
                 // The last reply time is when the thread was last modified.
                 if let Some(last) = reps.last() {
@@ -400,8 +459,18 @@ pub fn build(anchor: DateTime<Utc>, meetings: &[Meeting], adele_event_ids: &BTre
             }
             channel_messages.insert(ch_id, tops);
         }
-        let member_ids = spec.members.iter().map(|k| person(k).user_id.to_string()).collect();
-        teams.push(Team { team, channels, channel_messages, replies, member_ids });
+        let member_ids = spec
+            .members
+            .iter()
+            .map(|k| person(k).user_id.to_string())
+            .collect();
+        teams.push(Team {
+            team,
+            channels,
+            channel_messages,
+            replies,
+            member_ids,
+        });
     }
 
     let chats = chats(anchor, &mut clock, meetings, adele_event_ids);
@@ -410,11 +479,23 @@ pub fn build(anchor: DateTime<Utc>, meetings: &[Meeting], adele_event_ids: &BTre
 }
 
 fn one_on_one_id(a: &Person, b: &Person) -> String {
-    let (x, y) = if a.user_id < b.user_id { (a, b) } else { (b, a) };
+    let (x, y) = if a.user_id < b.user_id {
+        (a, b)
+    } else {
+        (b, a)
+    };
     format!("19:{}_{}@unq.gbl.spaces", x.user_id, y.user_id)
 }
 
-fn chat_json(id: &str, topic: Option<&str>, chat_type: &str, created: DateTime<Utc>, updated: DateTime<Utc>, tenant: &str, meeting: Value) -> Value {
+fn chat_json(
+    id: &str,
+    topic: Option<&str>,
+    chat_type: &str,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+    tenant: &str,
+    meeting: Value,
+) -> Value {
     json!({
         "id": id,
         "topic": topic,
@@ -431,12 +512,21 @@ fn chat_json(id: &str, topic: Option<&str>, chat_type: &str, created: DateTime<U
 type Script = &'static [(&'static str, &'static str)];
 
 const ADELE_MEGAN: Script = &[
-    ("megan", "Morning! Did you get a chance to look at the Q3 plan?"),
+    (
+        "megan",
+        "Morning! Did you get a chance to look at the Q3 plan?",
+    ),
     ("adele", "Yes — sent comments by email. Mostly slide 4."),
     ("megan", "Perfect, thanks. Lunch Friday still on?"),
     ("adele", "Absolutely. 12:15 at the Thai place."),
-    ("megan", "Also, can you send me the beta quotes we're allowed to use?"),
-    ("adele", "Siobhán's is approved. Waiting on Farah for the second one."),
+    (
+        "megan",
+        "Also, can you send me the beta quotes we're allowed to use?",
+    ),
+    (
+        "adele",
+        "Siobhán's is approved. Waiting on Farah for the second one.",
+    ),
     ("megan", "👍"),
     ("adele", "Heads-up: go/no-go is confirmed for next week."),
     ("megan", "Great, I'll prep the comms timeline."),
@@ -456,32 +546,56 @@ const ADELE_LEE: Script = &[
 const ALPHA_GROUP: Script = &[
     ("adele", "Created this chat for launch-week coordination."),
     ("lee", "👋"),
-    ("megan", "Press embargo lifts at 9 am Pacific on launch day."),
-    ("patti", "Thanks all. Let's keep decisions here and post summaries in the channel."),
+    (
+        "megan",
+        "Press embargo lifts at 9 am Pacific on launch day.",
+    ),
+    (
+        "patti",
+        "Thanks all. Let's keep decisions here and post summaries in the channel.",
+    ),
     ("lee", "Staging is frozen from Thursday."),
     ("adele", "Sharing the launch plan here for quick access."),
     ("megan", "Customer email is scheduled."),
-    ("adele", "Go/no-go moved 30 minutes later — Patti has a conflict."),
+    (
+        "adele",
+        "Go/no-go moved 30 minutes later — Patti has a conflict.",
+    ),
     ("patti", "Appreciate it."),
     ("lee", "All green on engineering."),
 ];
 
 const NO_TOPIC_GROUP: Script = &[
-    ("nestor", "Quick one: who approves the Northwind invoice now that finance changed the process?"),
+    (
+        "nestor",
+        "Quick one: who approves the Northwind invoice now that finance changed the process?",
+    ),
     ("adele", "I think it's still me for anything under $25k."),
     ("megan", "Same for marketing vendors."),
     ("nestor", "Thanks — paid it this morning."),
 ];
 
 const MEGAN_LEE: Script = &[
-    ("megan", "Lee, do you have a screenshot of the new settings page for the blog?"),
-    ("lee", "Sending one now — it's still behind a flag in production."),
+    (
+        "megan",
+        "Lee, do you have a screenshot of the new settings page for the blog?",
+    ),
+    (
+        "lee",
+        "Sending one now — it's still behind a flag in production.",
+    ),
     ("megan", "Perfect, thanks."),
 ];
 
 const ALEX_JOHANNA: Script = &[
-    ("alex", "Johanna, are you joining the Contoso sync tomorrow?"),
-    ("johanna", "Yes, but note it's at 16:00 for us this week — the US hasn't changed clocks yet."),
+    (
+        "alex",
+        "Johanna, are you joining the Contoso sync tomorrow?",
+    ),
+    (
+        "johanna",
+        "Yes, but note it's at 16:00 for us this week — the US hasn't changed clocks yet.",
+    ),
     ("alex", "Good catch, I'd have been an hour early."),
     ("johanna", "Happens every year 🙂"),
 ];
@@ -548,10 +662,24 @@ fn scripted_chat(
             t = anchor - Duration::minutes(60 - i as i64);
         }
         let p = person(who);
-        let mut m = chat_message(clock, t, p, format!("<p>{}</p>", esc(text)), vec![], None, "normal", None, None, Some(id));
+        let mut m = chat_message(
+            clock,
+            t,
+            p,
+            format!("<p>{}</p>", esc(text)),
+            vec![],
+            None,
+            "normal",
+            None,
+            None,
+            Some(id),
+        );
         if text.starts_with("Sharing the launch plan") {
             let att_id = guid(&format!("att:{id}:{i}"));
-            m["body"]["content"] = json!(format!("<p>{}</p><attachment id=\"{att_id}\"></attachment>", esc(text)));
+            m["body"]["content"] = json!(format!(
+                "<p>{}</p><attachment id=\"{att_id}\"></attachment>",
+                esc(text)
+            ));
             m["attachments"] = json!([{
                 "id": att_id,
                 "contentType": "reference",
@@ -568,7 +696,11 @@ fn scripted_chat(
             m["lastModifiedDateTime"] = json!(iso_ms(edited));
         }
         if d[2] % 5 == 0 {
-            let other = members.iter().map(|k| person(k)).find(|q| q.key != p.key).unwrap_or(p);
+            let other = members
+                .iter()
+                .map(|k| person(k))
+                .find(|q| q.key != p.key)
+                .unwrap_or(p);
             add_reaction(&mut m, other, "like", t + Duration::minutes(1));
         }
         messages.push(m);
@@ -576,30 +708,80 @@ fn scripted_chat(
     // One deleted message in the Alpha group chat.
     if topic == Some(ALPHA_CHAT_TOPIC) {
         let mt = t + Duration::minutes(5);
-        let mut m = chat_message(clock, mt, person("megan"), String::new(), vec![], None, "normal", None, None, Some(id));
+        let mut m = chat_message(
+            clock,
+            mt,
+            person("megan"),
+            String::new(),
+            vec![],
+            None,
+            "normal",
+            None,
+            None,
+            Some(id),
+        );
         m["deletedDateTime"] = json!(iso_ms(mt + Duration::minutes(1)));
         m["lastModifiedDateTime"] = json!(iso_ms(mt + Duration::minutes(1)));
         messages.push(m);
     }
     let updated = messages
         .iter()
-        .filter_map(|m| m["lastModifiedDateTime"].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()))
+        .filter_map(|m| {
+            m["lastModifiedDateTime"]
+                .as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        })
         .map(|t| t.with_timezone(&Utc))
         .max()
         .unwrap_or(created);
     let chat = chat_json(id, topic, chat_type, created, updated, tenant, meeting);
-    Chat { chat, messages, member_ids: members.iter().map(|k| person(k).user_id.to_string()).collect() }
+    Chat {
+        chat,
+        messages,
+        member_ids: members
+            .iter()
+            .map(|k| person(k).user_id.to_string())
+            .collect(),
+    }
 }
 
-fn chats(anchor: DateTime<Utc>, clock: &mut Clock, meetings: &[Meeting], adele_event_ids: &BTreeMap<String, String>) -> Vec<Chat> {
+fn chats(
+    anchor: DateTime<Utc>,
+    clock: &mut Clock,
+    meetings: &[Meeting],
+    adele_event_ids: &BTreeMap<String, String>,
+) -> Vec<Chat> {
     let adele = person("adele");
     let mut out = vec![
-        scripted_chat(clock, anchor, &one_on_one_id(adele, person("megan")), None, "oneOnOne", &["adele", "megan"], ADELE_MEGAN, 9, Value::Null),
-        scripted_chat(clock, anchor, &one_on_one_id(adele, person("lee")), None, "oneOnOne", &["adele", "lee"], ADELE_LEE, 5, Value::Null),
         scripted_chat(
             clock,
             anchor,
-            &format!("19:{}@thread.v2", hex(&digest(&["chat", "alpha-crew"])[..16])),
+            &one_on_one_id(adele, person("megan")),
+            None,
+            "oneOnOne",
+            &["adele", "megan"],
+            ADELE_MEGAN,
+            9,
+            Value::Null,
+        ),
+        scripted_chat(
+            clock,
+            anchor,
+            &one_on_one_id(adele, person("lee")),
+            None,
+            "oneOnOne",
+            &["adele", "lee"],
+            ADELE_LEE,
+            5,
+            Value::Null,
+        ),
+        scripted_chat(
+            clock,
+            anchor,
+            &format!(
+                "19:{}@thread.v2",
+                hex(&digest(&["chat", "alpha-crew"])[..16])
+            ),
             Some(ALPHA_CHAT_TOPIC),
             "group",
             &["adele", "lee", "megan", "patti"],
@@ -618,8 +800,28 @@ fn chats(anchor: DateTime<Utc>, clock: &mut Clock, meetings: &[Meeting], adele_e
             30,
             Value::Null,
         ),
-        scripted_chat(clock, anchor, &one_on_one_id(person("megan"), person("lee")), None, "oneOnOne", &["megan", "lee"], MEGAN_LEE, 7, Value::Null),
-        scripted_chat(clock, anchor, &one_on_one_id(person("alex"), person("johanna")), None, "oneOnOne", &["alex", "johanna"], ALEX_JOHANNA, 4, Value::Null),
+        scripted_chat(
+            clock,
+            anchor,
+            &one_on_one_id(person("megan"), person("lee")),
+            None,
+            "oneOnOne",
+            &["megan", "lee"],
+            MEGAN_LEE,
+            7,
+            Value::Null,
+        ),
+        scripted_chat(
+            clock,
+            anchor,
+            &one_on_one_id(person("alex"), person("johanna")),
+            None,
+            "oneOnOne",
+            &["alex", "johanna"],
+            ALEX_JOHANNA,
+            4,
+            Value::Null,
+        ),
     ];
     // The meeting chat of the go/no-go Teams meeting.
     if let Some(m) = meetings.iter().find(|m| m.key == "go-no-go") {
@@ -630,11 +832,27 @@ fn chats(anchor: DateTime<Utc>, clock: &mut Clock, meetings: &[Meeting], adele_e
             "organizer": { "id": adele.user_id, "displayName": null, "userIdentityType": "aadUser", "tenantId": adele.tenant_id },
         });
         const SCRIPT: Script = &[
-            ("adele", "Agenda: one-line status from each owner, then the decision."),
-            ("lee", "Pre-read: load test summary is in the Alpha channel."),
+            (
+                "adele",
+                "Agenda: one-line status from each owner, then the decision.",
+            ),
+            (
+                "lee",
+                "Pre-read: load test summary is in the Alpha channel.",
+            ),
             ("megan", "Comms are ready to go on a yes."),
         ];
-        let mut c = scripted_chat(clock, anchor, &thread, Some(&m.subject), "meeting", &["adele", "lee", "megan", "patti", "nestor"], SCRIPT, 2, info);
+        let mut c = scripted_chat(
+            clock,
+            anchor,
+            &thread,
+            Some(&m.subject),
+            "meeting",
+            &["adele", "lee", "megan", "patti", "nestor"],
+            SCRIPT,
+            2,
+            info,
+        );
         c.chat["topic"] = json!(m.subject);
         out.push(c);
     }
@@ -651,7 +869,12 @@ fn online_meetings(anchor: DateTime<Utc>, meetings: &[Meeting]) -> Vec<Value> {
             "upn": p.address,
         })
     };
-    let meeting_json = |key: &str, subject: &str, start: DateTime<Utc>, end: DateTime<Utc>, created: DateTime<Utc>, attendees: Vec<&'static Person>| {
+    let meeting_json = |key: &str,
+                        subject: &str,
+                        start: DateTime<Utc>,
+                        end: DateTime<Utc>,
+                        created: DateTime<Utc>,
+                        attendees: Vec<&'static Person>| {
         let (thread, join) = teams_join(key, adele);
         let d = digest(&["online-meeting", key]);
         let join_id: String = d[..12].iter().map(|b| char::from(b'0' + b % 10)).collect();
@@ -697,6 +920,13 @@ fn online_meetings(anchor: DateTime<Utc>, meetings: &[Meeting]) -> Vec<Value> {
     }
     let day = weekday_on_or_before((anchor + Duration::days(8)).date_naive());
     let start = to_utc(at(day, 16, 0), adele.tz);
-    out.push(meeting_json("office-hours", OFFICE_HOURS_SUBJECT, start, start + Duration::hours(1), anchor - Duration::days(3) + Duration::hours(17), vec![person("megan")]));
+    out.push(meeting_json(
+        "office-hours",
+        OFFICE_HOURS_SUBJECT,
+        start,
+        start + Duration::hours(1),
+        anchor - Duration::days(3) + Duration::hours(17),
+        vec![person("megan")],
+    ));
     out
 }

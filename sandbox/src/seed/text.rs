@@ -3,7 +3,15 @@
 
 use super::util::Rng;
 
-pub const PROJECTS: &[&str] = &["Project Alpha", "Northstar", "the loyalty app", "Falcon", "the pricing revamp", "Mercury", "the partner portal"];
+pub const PROJECTS: &[&str] = &[
+    "Project Alpha",
+    "Northstar",
+    "the loyalty app",
+    "Falcon",
+    "the pricing revamp",
+    "Mercury",
+    "the partner portal",
+];
 pub const DOCS: &[&str] = &[
     "requirements doc",
     "launch plan",
@@ -16,9 +24,25 @@ pub const DOCS: &[&str] = &[
     "risk register",
     "competitive analysis",
 ];
-pub const CITIES: &[&str] = &["Seattle", "Chicago", "Austin", "London", "Berlin", "Toronto", "Denver", "Boston", "Dublin", "Atlanta"];
+pub const CITIES: &[&str] = &[
+    "Seattle", "Chicago", "Austin", "London", "Berlin", "Toronto", "Denver", "Boston", "Dublin",
+    "Atlanta",
+];
 pub const WEEKDAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"];
-pub const MONTHS: &[&str] = &["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+pub const MONTHS: &[&str] = &[
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 pub const TOPICS: &[&str] = &[
     "accessible design",
     "writing good specs",
@@ -29,8 +53,21 @@ pub const TOPICS: &[&str] = &[
     "observability 101",
     "presenting to executives",
 ];
-pub const ROLES: &[&str] = &["Product Manager", "Software Engineer", "Data Analyst", "UX Researcher", "Program Manager"];
-pub const VENDORS: &[&str] = &["Northwind Traders", "Litware", "Relecloud", "Proseware", "Trey Research", "Wide World Importers"];
+pub const ROLES: &[&str] = &[
+    "Product Manager",
+    "Software Engineer",
+    "Data Analyst",
+    "UX Researcher",
+    "Program Manager",
+];
+pub const VENDORS: &[&str] = &[
+    "Northwind Traders",
+    "Litware",
+    "Relecloud",
+    "Proseware",
+    "Trey Research",
+    "Wide World Importers",
+];
 
 /// Replace `{slot}` placeholders with picks from the vocabularies (and the given names).
 pub fn fill(t: &str, rng: &mut Rng, to_first: &str, me_first: &str) -> String {
@@ -144,7 +181,14 @@ pub const INTERNAL_PARAS: &[&str] = &[
     "We should also decide who owns the follow-up with the {city} customers.",
 ];
 
-pub const SIGNOFFS: &[&str] = &["Thanks,", "Best,", "Cheers,", "Regards,", "Thank you,", "Many thanks,"];
+pub const SIGNOFFS: &[&str] = &[
+    "Thanks,",
+    "Best,",
+    "Cheers,",
+    "Regards,",
+    "Thank you,",
+    "Many thanks,",
+];
 
 pub const EXTERNAL_SUBJECTS: &[(&str, &str)] = &[
     ("Following up on our call", "Thanks for taking the time to speak with us on {weekday}. As promised, here is a short summary of what we discussed and the proposed next steps. We can have a pilot environment ready within {n} business days of signature."),
@@ -189,7 +233,10 @@ pub const IT: &[(&str, &str)] = &[
 ];
 
 pub const RECEIPTS: &[(&str, &str)] = &[
-    ("Your Tailspin Toys order #TT-{num} has shipped", "tailspin_orders"),
+    (
+        "Your Tailspin Toys order #TT-{num} has shipped",
+        "tailspin_orders",
+    ),
     ("Order confirmation #TT-{num}", "tailspin_orders"),
     ("Your e-ticket receipt – Seattle to {city}", "blueyonder"),
     ("Thanks for your order from Coho Winery (#CW-{num})", "coho"),
@@ -250,12 +297,38 @@ pub struct ThreadScript {
     pub steps: &'static [Step],
 }
 
-const fn s(from: &'static str, to: &'static [&'static str], cc: &'static [&'static str], hours: i64, text: &'static str) -> Step {
-    Step { from, to, cc, fw: false, hours_after_prev: hours, text }
+const fn s(
+    from: &'static str,
+    to: &'static [&'static str],
+    cc: &'static [&'static str],
+    hours: i64,
+    text: &'static str,
+) -> Step {
+    Step {
+        from,
+        to,
+        cc,
+        fw: false,
+        hours_after_prev: hours,
+        text,
+    }
 }
 
-const fn fw(from: &'static str, to: &'static [&'static str], cc: &'static [&'static str], hours: i64, text: &'static str) -> Step {
-    Step { from, to, cc, fw: true, hours_after_prev: hours, text }
+const fn fw(
+    from: &'static str,
+    to: &'static [&'static str],
+    cc: &'static [&'static str],
+    hours: i64,
+    text: &'static str,
+) -> Step {
+    Step {
+        from,
+        to,
+        cc,
+        fw: true,
+        hours_after_prev: hours,
+        text,
+    }
 }
 
 pub const THREADS: &[ThreadScript] = &[

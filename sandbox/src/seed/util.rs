@@ -19,7 +19,9 @@ impl Rng {
     /// shift each other when one of them changes how many numbers it draws).
     pub fn from_label(label: &str) -> Self {
         let d = digest(&[label]);
-        Self(u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]))
+        Self(u64::from_le_bytes([
+            d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+        ]))
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -89,7 +91,14 @@ pub fn guid(label: &str) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex(&b[..16]);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// What an Exchange id identifies; changes the id's header bytes like Exchange's do.
@@ -171,12 +180,20 @@ pub fn iso_z(t: DateTime<Utc>) -> String {
 
 /// `2024-05-01T14:03:12.1234567Z` — how Graph writes event/contact timestamps.
 pub fn iso_7(t: DateTime<Utc>) -> String {
-    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
 }
 
 /// `2024-05-01T14:03:12.123Z` — Teams timestamps.
 pub fn iso_ms(t: DateTime<Utc>) -> String {
-    format!("{}.{:03}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_millis())
+    format!(
+        "{}.{:03}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_millis()
+    )
 }
 
 /// `dateTimeTimeZone.dateTime`: seven fractional digits, no offset.
@@ -253,7 +270,8 @@ pub fn weekday_on_or_before(d: NaiveDate) -> NaiveDate {
 /// The first `wd` on or after `d`.
 pub fn next_weekday(d: NaiveDate, wd: chrono::Weekday) -> NaiveDate {
     use chrono::Datelike;
-    let diff = (7 + wd.num_days_from_monday() as i64 - d.weekday().num_days_from_monday() as i64) % 7;
+    let diff =
+        (7 + wd.num_days_from_monday() as i64 - d.weekday().num_days_from_monday() as i64) % 7;
     d + Duration::days(diff)
 }
 
@@ -350,13 +368,20 @@ pub fn collapse_ws(s: &str) -> String {
 
 /// The first 255 characters of a body's text, as `bodyPreview`.
 pub fn preview(content: &str, html: bool) -> String {
-    let text = if html { html_to_text(content) } else { collapse_ws(content) };
+    let text = if html {
+        html_to_text(content)
+    } else {
+        collapse_ws(content)
+    };
     text.chars().take(255).collect()
 }
 
 /// Escape text for HTML.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Plain-text paragraphs (`\r\n` line ends, as Exchange stores text bodies) as simple Outlook HTML.
@@ -401,7 +426,11 @@ mod tests {
         let id = exchange_id("3f6b8a1e-52c4-4d97-8e0a-1b2c3d4e5f60", IdKind::Item, "m1");
         assert!(id.starts_with("AAMk"), "{id}");
         assert!((100..=150).contains(&id.len()), "{}", id.len());
-        let fid = exchange_id("3f6b8a1e-52c4-4d97-8e0a-1b2c3d4e5f60", IdKind::Folder, "inbox");
+        let fid = exchange_id(
+            "3f6b8a1e-52c4-4d97-8e0a-1b2c3d4e5f60",
+            IdKind::Folder,
+            "inbox",
+        );
         assert!(fid.starts_with("AAMu"), "{fid}");
         let padded = (0..30)
             .map(|i| exchange_id("x", IdKind::Item, &i.to_string()))
