@@ -20,9 +20,14 @@ pub(crate) const BUILD: m365_core::health::BuildInfo = m365_core::health::BuildI
 
 #[event(start)]
 fn start() {
-    // Panics print their message and location to the log before worker-build's recovery shim
-    // resets the instance; without this hook the log would show only "unreachable".
-    console_error_panic_hook::set_once();
+    // Chain, never replace: worker's own panic hook marks the instance for reinitialisation
+    // (panic recovery), and the order of start functions is not specified. Ours adds the panic
+    // message and location to the log in console_error_panic_hook's format.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        console_error_panic_hook::hook(info);
+        previous(info);
+    }));
 }
 
 #[event(fetch)]

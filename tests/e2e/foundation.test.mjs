@@ -65,6 +65,15 @@ describe('worker in workerd', () => {
     const again = await fetch(`${stack.url}/health`);
     assert.equal(again.status, 200);
     assert.equal((await again.json()).status, 'ok');
+    // The panic message reaches the log (a moment later: it is written by the runtime).
+    for (let i = 0; i < 50 && !/panic requested through \/__test\/panic/.test(stack.logs()); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+    }
     assert.match(stack.logs(), /panic requested through \/__test\/panic/);
+    // And recovery is durable: several more requests, including a Durable Object round trip.
+    for (let i = 0; i < 3; i++) {
+      const h = await (await fetch(`${stack.url}/health`)).json();
+      assert.equal(h.checks.durable_object.ok, true);
+    }
   });
 });

@@ -13,6 +13,8 @@ pub struct FileSpec {
     pub content_type: &'static str,
     pub bytes: Vec<u8>,
     pub inline_cid: Option<String>,
+    /// Pre-encoded content (base64, decoded size) for large blobs; `bytes` is then empty.
+    pub encoded: Option<(String, usize)>,
 }
 
 impl FileSpec {
@@ -22,6 +24,18 @@ impl FileSpec {
             content_type,
             bytes,
             inline_cid: None,
+            encoded: None,
+        }
+    }
+
+    /// A large attachment given as base64 (see [`big_blob_b64`]).
+    pub fn encoded(name: &str, content_type: &'static str, b64: String, size: usize) -> Self {
+        Self {
+            name: name.to_string(),
+            content_type,
+            bytes: Vec::new(),
+            inline_cid: None,
+            encoded: Some((b64, size)),
         }
     }
 
@@ -31,6 +45,7 @@ impl FileSpec {
             content_type,
             bytes,
             inline_cid: Some(cid.to_string()),
+            encoded: None,
         }
     }
 }
@@ -53,11 +68,11 @@ pub fn file_attachment(
         "lastModifiedDateTime": iso_z(modified),
         "name": f.name,
         "contentType": f.content_type,
-        "size": f.bytes.len(),
+        "size": f.encoded.as_ref().map_or(f.bytes.len(), |e| e.1),
         "isInline": f.inline_cid.is_some(),
         "contentId": f.inline_cid.clone().map_or(Value::Null, Value::String),
         "contentLocation": null,
-        "contentBytes": b64(&f.bytes),
+        "contentBytes": f.encoded.as_ref().map_or_else(|| b64(&f.bytes), |e| e.0.clone()),
     })
 }
 
@@ -217,33 +232,48 @@ pub fn ics(
 // ---------------------------------------------------------------------------------------------
 // Large deterministic blobs (a few MB each; only a handful exist in the whole world).
 
-/// `size` bytes that start like a ZIP archive and continue with pseudo-random data.
-pub fn big_zip(size: usize, label: &str) -> Vec<u8> {
-    let mut buf = vec![0u8; size];
-    Rng::from_label(label).fill(&mut buf);
-    let header = b"PK\x03\x04\x14\x00\x00\x00\x08\x00";
-    buf[..header.len()].copy_from_slice(header);
-    let tail = b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00";
-    let n = buf.len();
-    buf[n - tail.len() - 10..n - 10].copy_from_slice(tail);
-    buf
+/// A large blob as base64, built without encoding it byte by byte: `head`, then a 48 KiB
+/// pseudo-random block repeated, then `tail` — `size` bytes in all. Base64 of segments whose
+/// lengths are multiples of 3 concatenates, so the block is encoded once.
+pub fn big_blob_b64(size: usize, head: &[u8], tail: &[u8], label: &str) -> String {
+    let mut rng = Rng::from_label(label);
+    let mut head = head.to_vec();
+    while head.len() % 3 != 0 {
+        head.push(b'\n');
+    }
+    let mut block = vec![0u8; 49_152];
+    rng.fill(&mut block);
+    let body = size.saturating_sub(head.len() + tail.len());
+    let (reps, rem) = (body / block.len(), body % block.len());
+    let mut last = block[..rem].to_vec();
+    last.extend_from_slice(tail);
+    let (hb, bb, lb) = (b64(&head), b64(&block), b64(&last));
+    let mut out = String::with_capacity(hb.len() + bb.len() * reps + lb.len());
+    out.push_str(&hb);
+    for _ in 0..reps {
+        out.push_str(&bb);
+    }
+    out.push_str(&lb);
+    out
 }
 
-/// `size` bytes of a PDF: a real first page followed by an embedded binary image stream.
-pub fn big_pdf(size: usize, title: &str, label: &str) -> Vec<u8> {
+/// A ZIP-looking attachment of `size` bytes.
+pub fn big_zip(name: &str, size: usize, label: &str) -> FileSpec {
+    let head = b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x21\x00";
+    let tail = b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+    FileSpec::encoded(name, "application/zip", big_blob_b64(size, head, tail, label), size)
+}
+
+/// A PDF attachment of `size` bytes: a real first page, then a large embedded image stream.
+pub fn big_pdf(name: &str, size: usize, title: &str, label: &str) -> FileSpec {
     let mut head = pdf(title, &["Design review deck (scanned)".to_string()]);
-    // Drop the trailer so the filler reads as an embedded stream, then close the file.
+    // Drop the end-of-file marker so the filler reads as an embedded stream.
     head.truncate(head.len().saturating_sub(6));
     head.extend_from_slice(
         b"\n7 0 obj\n<< /Type /XObject /Subtype /Image /Filter /DCTDecode >>\nstream\n",
     );
-    let body = size.saturating_sub(head.len() + 24);
-    let mut filler = vec![0u8; body];
-    Rng::from_label(label).fill(&mut filler);
-    head.extend_from_slice(&filler);
-    head.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
-    head.truncate(size.max(head.len().min(size)));
-    head
+    let tail = b"\nendstream\nendobj\n%%EOF\n";
+    FileSpec::encoded(name, "application/pdf", big_blob_b64(size, &head, tail, label), size)
 }
 
 /// About `size` bytes of a shipments CSV export.
@@ -306,5 +336,34 @@ pub fn big_csv(size: usize, label: &str) -> Vec<u8> {
 
 /// A small "docx"/"xlsx"-looking blob (ZIP signature, pseudo-random body).
 pub fn office_blob(size: usize, label: &str) -> Vec<u8> {
-    big_zip(size.max(64), label)
+    let mut buf = vec![0u8; size.max(64)];
+    Rng::from_label(label).fill(&mut buf);
+    buf[..4].copy_from_slice(b"PK\x03\x04");
+    buf
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    #[test]
+    fn big_blob_base64_decodes_to_size() {
+        for size in [3_000_000usize, 3_000_001, 3_000_002] {
+            let s = super::big_blob_b64(size, b"HEAD!", b"TAIL", "t");
+            let bytes = base64::engine::general_purpose::STANDARD.decode(&s).unwrap();
+            assert_eq!(bytes.len(), size);
+            assert!(bytes.starts_with(b"HEAD!") && bytes.ends_with(b"TAIL"));
+        }
+    }
+
+    #[test]
+    fn png_and_pdf_are_well_formed() {
+        let p = super::png(4, 3, [0, 0, 0], [255, 255, 255]);
+        assert!(p.starts_with(b"\x89PNG\r\n\x1a\n") && p.ends_with(&[0xAE, 0x42, 0x60, 0x82]));
+        let d = super::pdf("T", &["line".to_string()]);
+        let text = String::from_utf8(d).unwrap();
+        assert!(text.starts_with("%PDF-1.7") && text.trim_end().ends_with("%%EOF"));
+        let xref: usize = text.rsplit("startxref\n").next().unwrap().lines().next().unwrap().parse().unwrap();
+        assert!(text[xref..].starts_with("xref"));
+    }
 }

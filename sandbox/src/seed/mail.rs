@@ -1239,10 +1239,10 @@ impl MailBuilder {
             false,
             sent,
         );
-        m.files.push(FileSpec::new(
+        m.files.push(files::big_zip(
             "Alpha_site_survey_photos.zip",
-            "application/zip",
-            files::big_zip(3_670_016, "alpha-site-survey"),
+            3_670_016,
+            "alpha-site-survey",
         ));
         m.categories.push("Project Alpha".to_string());
         self.push(m);
@@ -1259,10 +1259,11 @@ impl MailBuilder {
             sent,
         );
         m.cc.push(megan);
-        m.files.push(FileSpec::new(
+        m.files.push(files::big_pdf(
             "Alpha_design_review_annotated.pdf",
-            "application/pdf",
-            files::big_pdf(3_250_000, "Alpha design review", "alpha-design-review"),
+            3_250_000,
+            "Alpha design review",
+            "alpha-design-review",
         ));
         m.files.push(FileSpec::new(
             "Design_review_summary.pdf",

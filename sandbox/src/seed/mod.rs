@@ -79,6 +79,7 @@ pub mod fixtures {
 
 /// Build the whole world for an anchor day (UTC midnight of "today").
 pub fn world(anchor: DateTime<Utc>) -> World {
+    let tw = std::time::Instant::now();
     let tenants = vec![
         Tenant {
             id: CONTOSO_TENANT_ID.into(),
@@ -109,6 +110,7 @@ pub fn world(anchor: DateTime<Utc>) -> World {
         .collect();
 
     let meetings = calendar::meetings(anchor);
+    eprintln!("meetings {:?}", tw.elapsed());
     let mut mailboxes = BTreeMap::new();
     let mut adele_event_ids = BTreeMap::new();
     for p in directory::USERS {
