@@ -205,7 +205,9 @@ if [[ -z "$RUST_MODE" ]]; then
   for p in "${DEBIAN_RUST_PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
-  if ((${#missing[@]} > 0)); then
+  # The std is built from rust-web-src, which must be the compiler's own version (e.g. after an
+  # apt upgrade of rustc-web alone).
+  if ((${#missing[@]} > 0)) || [[ "$(dpkg-query -W -f='${Version}' rustc-web)" != "$(dpkg-query -W -f='${Version}' rust-web-src)" ]]; then
     apt_install "${DEBIAN_RUST_PKGS[@]}"
   fi
   v="$(rustc_version /usr/bin/rustc)"
@@ -242,7 +244,9 @@ ensure_host_tool() {
   elif [[ -x "$root/bin/$bin" && "$(installed_version "$root/bin/$bin")" == "$version" ]]; then
     TOOL_PATH="$root/bin/$bin"
   else
-    if [[ "$(uname -s)" == Linux ]] && have pkg-config && ! pkg-config --exists openssl 2>/dev/null; then
+    # worker-build links OpenSSL (native-tls) on Linux.
+    if [[ "$(uname -s)" == Linux ]] && have apt-get \
+       && ! { have pkg-config && pkg-config --exists openssl 2>/dev/null; }; then
       apt_install libssl-dev pkg-config
     fi
     say "installing $crate $version (cargo install, several minutes)…"
@@ -317,7 +321,8 @@ elif [[ -f "$ROOT/package.json" ]]; then
       || die "npm $npm_cmd failed or timed out"
     [[ -f "$stamp" ]] && touch "$stamp"
   fi
-  ok "node_modules ($(cd "$ROOT" && node -p 'require("wrangler/package.json").version' 2>/dev/null | sed 's/^/wrangler /' || echo present))"
+  wv="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/node_modules/wrangler/package.json" 2>/dev/null | head -n1)"
+  ok "node_modules (${wv:+wrangler $wv})"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -356,4 +361,5 @@ tmp_env="$(mktemp "$LOCAL_DIR/env.XXXXXX")"
   echo "export CLOUDFLARE_CF_FETCH_ENABLED=false"
 } >"$tmp_env"
 mv -f "$tmp_env" "$ENV_FILE"
-ok "env file (${ENV_FILE#"$ROOT"/}: cargo for wasm = $([[ $RUST_MODE == debian ]] && echo /usr/bin/cargo || command -v cargo))"
+if [[ $RUST_MODE == debian ]]; then wasm_cargo=/usr/bin/cargo; else wasm_cargo="$(command -v cargo)"; fi
+ok "env file (${ENV_FILE#"$ROOT"/}: wasm builds use $wasm_cargo + $WASM_RUSTC)"

@@ -102,6 +102,7 @@ impl Meeting {
             created =
                 anchor - Duration::days(1 + (d[2] % 5) as i64) - Duration::minutes(d[3] as i64);
         }
+        let created = created - Duration::milliseconds(d[4] as i64 * 211 + d[5] as i64);
         Self {
             key: key.to_string(),
             subject: subject.to_string(),
@@ -189,7 +190,7 @@ pub fn teams_join(key: &str, organizer: &Person) -> (String, String) {
     );
     let url = format!(
         "https://teams.microsoft.com/l/meetup-join/{}/0?context=%7b%22Tid%22%3a%22{}%22%2c%22Oid%22%3a%22{}%22%7d",
-        url_encode(&thread).replace("%3A", "%3a").replace("%40", "%40"),
+        url_encode(&thread).replace("%3A", "%3a"),
         organizer.tenant_id,
         organizer.user_id
     );
@@ -1202,6 +1203,11 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
     let mut event_ids = BTreeMap::new();
     for m in &own {
         let is_org = m.organizer.key == owner.key;
+        // A cancelled meeting disappears from the organizer's calendar; attendees keep a
+        // "Canceled:" copy until they remove it.
+        if m.cancelled && is_org {
+            continue;
+        }
         let my_response = if is_org {
             "organizer"
         } else {
@@ -1273,6 +1279,7 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, all: &[Meeting]) -> 
         let files: Vec<Value> = m
             .files
             .iter()
+            .cloned()
             .enumerate()
             .map(|(i, f)| file_attachment(&id, i, f, created))
             .collect();

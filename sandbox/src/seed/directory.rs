@@ -69,6 +69,7 @@ impl Person {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn user(
     key: &'static str,
     given: &'static str,
@@ -105,6 +106,7 @@ const fn user(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn ext(
     key: &'static str,
     given: &'static str,

@@ -54,7 +54,7 @@ impl FileSpec {
 pub fn file_attachment(
     parent_id: &str,
     index: usize,
-    f: &FileSpec,
+    f: FileSpec,
     modified: DateTime<Utc>,
 ) -> Value {
     let d = digest(&["attachment", parent_id, &index.to_string(), &f.name]);
@@ -70,9 +70,9 @@ pub fn file_attachment(
         "contentType": f.content_type,
         "size": f.encoded.as_ref().map_or(f.bytes.len(), |e| e.1),
         "isInline": f.inline_cid.is_some(),
-        "contentId": f.inline_cid.clone().map_or(Value::Null, Value::String),
+        "contentId": f.inline_cid.map_or(Value::Null, Value::String),
         "contentLocation": null,
-        "contentBytes": f.encoded.as_ref().map_or_else(|| b64(&f.bytes), |e| e.0.clone()),
+        "contentBytes": f.encoded.map_or_else(|| b64(&f.bytes), |e| e.0),
     })
 }
 
@@ -238,7 +238,7 @@ pub fn ics(
 pub fn big_blob_b64(size: usize, head: &[u8], tail: &[u8], label: &str) -> String {
     let mut rng = Rng::from_label(label);
     let mut head = head.to_vec();
-    while head.len() % 3 != 0 {
+    while !head.len().is_multiple_of(3) {
         head.push(b'\n');
     }
     let mut block = vec![0u8; 49_152];

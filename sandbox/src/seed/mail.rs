@@ -387,10 +387,13 @@ impl MailBuilder {
         let mut history_text = String::new();
         let mut history_html = String::new();
         for (i, step) in t.steps.iter().enumerate() {
+            let jitter = digest(&[t.key, &i.to_string()]);
+            let prev_sent = sent;
             sent += Duration::hours(step.hours_after_prev)
-                + Duration::minutes((digest(&[t.key, &i.to_string()])[0] % 50) as i64);
+                + Duration::minutes((jitter[0] % 50) as i64)
+                + Duration::seconds((jitter[1] % 60) as i64);
             if sent >= self.anchor {
-                sent = self.anchor - Duration::minutes(30 + 7 * i as i64);
+                sent = (prev_sent + Duration::minutes(7)).min(self.anchor - Duration::minutes(1));
             }
             if i > 0 {
                 let base = t.subject;
@@ -413,7 +416,6 @@ impl MailBuilder {
                 if i > 0 {
                     let prev = &t.steps[i - 1];
                     let prev_from = person(prev.from);
-                    let prev_sent = sent - Duration::hours(step.hours_after_prev);
                     let tz = if prev_from.tz.is_empty() {
                         "Pacific Standard Time"
                     } else {
@@ -1454,11 +1456,10 @@ impl MailBuilder {
             web_host,
             ..
         } = self;
-        let _ = anchor;
         msgs.sort_by(|a, b| b.sent.cmp(&a.sent).then_with(|| a.seq.cmp(&b.seq)));
         let mut messages = Vec::with_capacity(msgs.len());
         let mut attachments = BTreeMap::new();
-        for m in &msgs {
+        for m in msgs {
             let key = format!("{}:msg:{}", owner.key, m.seq);
             let id = exchange_id(owner.user_id, IdKind::Item, &key);
             let folder_id = folder_ids.get(m.folder).cloned().unwrap_or_default();
@@ -1474,14 +1475,16 @@ impl MailBuilder {
             } else {
                 received + Duration::seconds((d[2] % 3) as i64)
             };
+            // Never after the anchor (but never before creation either).
+            let modified = modified.min(anchor - Duration::minutes(1)).max(received);
             let ck = change_key(&format!("{key}:{}", modified.timestamp()));
+            let has_attachments = m.files.iter().any(|f| f.inline_cid.is_none());
             let files: Vec<Value> = m
                 .files
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, f)| file_attachment(&id, i, f, created))
                 .collect();
-            let has_attachments = m.files.iter().any(|f| f.inline_cid.is_none());
             if !files.is_empty() {
                 attachments.insert(id.clone(), files);
             }
@@ -1564,7 +1567,8 @@ impl MailBuilder {
             o.insert("hasAttachments".into(), json!(has_attachments));
             o.insert("internetMessageId".into(), json!(imid));
             o.insert("subject".into(), json!(m.subject));
-            o.insert("bodyPreview".into(), json!(preview(&m.body, m.html)));
+            let body_preview = preview(&m.body, m.html);
+            o.insert("bodyPreview".into(), Value::String(body_preview));
             o.insert("importance".into(), json!(m.importance));
             o.insert("parentFolderId".into(), json!(folder_id));
             o.insert("conversationId".into(), json!(conversation_id));
@@ -1589,7 +1593,7 @@ impl MailBuilder {
             );
             o.insert(
                 "body".into(),
-                json!({ "contentType": if m.html { "html" } else { "text" }, "content": m.body }),
+                json!({ "contentType": if m.html { "html" } else { "text" }, "content": Value::String(m.body) }),
             );
             o.insert("sender".into(), m.sender.unwrap_or(m.from).recipient());
             o.insert("from".into(), m.from.recipient());

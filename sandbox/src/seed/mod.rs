@@ -79,7 +79,6 @@ pub mod fixtures {
 
 /// Build the whole world for an anchor day (UTC midnight of "today").
 pub fn world(anchor: DateTime<Utc>) -> World {
-    let tw = std::time::Instant::now();
     let tenants = vec![
         Tenant {
             id: CONTOSO_TENANT_ID.into(),
@@ -110,18 +109,13 @@ pub fn world(anchor: DateTime<Utc>) -> World {
         .collect();
 
     let meetings = calendar::meetings(anchor);
-    eprintln!("meetings {:?}", tw.elapsed());
     let mut mailboxes = BTreeMap::new();
     let mut adele_event_ids = BTreeMap::new();
     for p in directory::USERS {
-        let t0 = std::time::Instant::now();
         let cal = calendar::build(p, anchor, &meetings);
-        let t1 = t0.elapsed();
         let mail = mail::build(p, anchor, &cal.invites);
-        let t2 = t0.elapsed();
         let contacts = contacts::build(p, anchor);
         let people = contacts::people(p, &mail.messages, &contacts.contacts);
-        eprintln!("{} cal {t1:?} mail {t2:?} all {:?}", p.key, t0.elapsed());
         let mut attachments = mail.attachments;
         attachments.extend(cal.attachments);
         let archive = mail.well_known.get("archive").cloned().unwrap_or_default();
@@ -146,9 +140,7 @@ pub fn world(anchor: DateTime<Utc>) -> World {
             },
         );
     }
-    let t0 = std::time::Instant::now();
     let (teams, chats, online) = teams::build(anchor, &meetings, &adele_event_ids);
-    eprintln!("teams {:?}", t0.elapsed());
     if let Some(mb) = mailboxes.get_mut(ADELE_ID) {
         mb.online_meetings = online;
     }

@@ -364,7 +364,7 @@ pub fn html(
                 esc(&para)
             ));
         }
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             // A small data table, as digests like to include.
             h.push_str("<table role=\"presentation\" width=\"100%\" border=\"0\" cellpadding=\"6\" cellspacing=\"0\" style=\"font-family:'Segoe UI',Helvetica,Arial,sans-serif; font-size:13px; color:#333333; border:1px solid #e1e4e8; margin-bottom:12px;\">\r\n<tr style=\"background-color:#f6f8fa;\"><th align=\"left\">Item</th><th align=\"right\">Before</th><th align=\"right\">After</th><th align=\"right\">Change</th></tr>\r\n");
             for r in 0..4 {
@@ -399,7 +399,7 @@ pub fn html(
             injected = true;
             h.push_str(&injection_block());
         }
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             h.push_str(&format!(
                 "<tr><td style=\"padding:14px 28px; background-color:#fff8e6;\"><p style=\"font-family:'Segoe UI',Helvetica,Arial,sans-serif; font-size:13px; color:#6b5300; margin:0;\"><strong>Sponsored</strong> &middot; Try Proseware Monitor free for 30 days. <a href=\"{}\" style=\"color:#6b5300;\">Start your trial</a></p></td></tr>\r\n",
                 track("sponsor", n)

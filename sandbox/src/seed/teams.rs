@@ -42,6 +42,10 @@ struct Clock {
 impl Clock {
     fn id(&mut self, t: DateTime<Utc>) -> (String, DateTime<Utc>) {
         let mut ms = t.timestamp_millis();
+        if ms % 1000 == 0 {
+            // Real timestamps are not whole seconds: a deterministic sub-second part.
+            ms += (ms / 1000).wrapping_mul(7919).rem_euclid(997) + 1;
+        }
         while !self.used.insert(ms) {
             ms += 1;
         }
@@ -329,7 +333,8 @@ pub fn build(
         let mut rng = Rng::from_label(&format!("team:{}", spec.key));
         let team_id = guid(&format!("team:{}", spec.key));
         let general_id = thread_id(&format!("{}:General", spec.key));
-        let created = anchor - Duration::days(300 + (digest(&[spec.key])[0] as i64));
+        let d = digest(&[spec.key]);
+        let created = anchor - Duration::days(300 + d[0] as i64) + Duration::seconds(50_000 + d[1] as i64 * 97);
         let domain = if spec.tenant == CONTOSO_TENANT_ID {
             "contoso.example"
         } else {
@@ -695,7 +700,7 @@ fn scripted_chat(
             m["lastEditedDateTime"] = json!(iso_ms(edited));
             m["lastModifiedDateTime"] = json!(iso_ms(edited));
         }
-        if d[2] % 5 == 0 {
+        if d[2].is_multiple_of(5) {
             let other = members
                 .iter()
                 .map(|k| person(k))

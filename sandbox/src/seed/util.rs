@@ -292,35 +292,30 @@ pub fn weekday_name(wd: chrono::Weekday) -> &'static str {
 
 /// A crude HTML→text (tags dropped, `<style>`/`<script>`/`<head>`/comments skipped, a few
 /// entities decoded, whitespace collapsed) — enough for `bodyPreview`.
-pub fn html_to_text(html: &str) -> String {
-    let lower = html.to_ascii_lowercase();
-    let mut out = String::with_capacity(html.len() / 3);
-    let mut i = 0;
+/// Stops once about `max` bytes of text have been collected (previews need only the start).
+pub fn html_to_text_bounded(html: &str, max: usize) -> String {
     let bytes = html.as_bytes();
-    while i < bytes.len() {
+    let starts = |i: usize, pat: &str| {
+        bytes.len() >= i + pat.len() && bytes[i..i + pat.len()].eq_ignore_ascii_case(pat.as_bytes())
+    };
+    let skip_to = |i: usize, end: &str| html[i..].find(end).map(|p| i + p + end.len());
+    let mut out = String::with_capacity(html.len().min(max) / 2);
+    let mut i = 0;
+    while i < bytes.len() && out.len() < max {
         if bytes[i] == b'<' {
-            let rest = &lower[i..];
-            let skip_to = |end: &str| rest.find(end).map(|p| i + p + end.len());
-            let next = if rest.starts_with("<!--") {
-                skip_to("-->")
-            } else if rest.starts_with("<style") {
-                skip_to("</style>")
-            } else if rest.starts_with("<script") {
-                skip_to("</script>")
-            } else if rest.starts_with("<head") {
-                skip_to("</head>")
+            let next = if starts(i, "<!--") {
+                skip_to(i, "-->")
+            } else if starts(i, "<style") {
+                skip_to(i, "</style>")
+            } else if starts(i, "<script") {
+                skip_to(i, "</script>")
+            } else if starts(i, "<head") {
+                skip_to(i, "</head>")
             } else {
-                if rest.starts_with("<br")
-                    || rest.starts_with("</p")
-                    || rest.starts_with("</div")
-                    || rest.starts_with("</tr")
-                    || rest.starts_with("</h")
-                    || rest.starts_with("<li")
-                    || rest.starts_with("</td")
-                {
+                if ["<br", "</p", "</div", "</tr", "</h", "<li", "</td"].iter().any(|p| starts(i, p)) {
                     out.push(' ');
                 }
-                skip_to(">")
+                skip_to(i, ">")
             };
             i = next.unwrap_or(bytes.len());
             continue;
@@ -369,7 +364,7 @@ pub fn collapse_ws(s: &str) -> String {
 /// The first 255 characters of a body's text, as `bodyPreview`.
 pub fn preview(content: &str, html: bool) -> String {
     let text = if html {
-        html_to_text(content)
+        html_to_text_bounded(content, 4_000)
     } else {
         collapse_ws(content)
     };
@@ -441,8 +436,9 @@ mod tests {
 
     #[test]
     fn html_to_text_skips_markup() {
-        let t = html_to_text(
+        let t = html_to_text_bounded(
             "<html><head><title>x</title></head><body><style>p{}</style><p>Hello&nbsp;<b>there</b></p><!-- c --><script>x()</script><div>A &amp; B</div></body></html>",
+            usize::MAX,
         );
         assert_eq!(t, "Hello there A & B");
     }
