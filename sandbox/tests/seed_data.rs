@@ -624,8 +624,20 @@ fn events_shapes_zones_and_dst() {
     );
     assert!(a.calendars.len() >= 2);
 
-    // The weekly Eastern series: its 11:00 New York slot lands at two different London times
-    // over its range, because the US and the EU change clocks on different dates.
+    let series = check_dst_series(a, anchor());
+    // The same meeting is in Alex's and Megan's calendars with the same iCalUId.
+    for uid in [seed::ALEX_ID, seed::MEGAN_ID] {
+        assert!(w.mailboxes[uid]
+            .events
+            .iter()
+            .any(|e| e["iCalUId"] == series["iCalUId"]));
+    }
+}
+
+/// The weekly Eastern series: its 11:00 New York slot lands at two different UTC and London
+/// times over its range, because it crosses US DST changes and the weeks when the US and the EU
+/// are out of step.
+fn check_dst_series(a: &Mailbox, anchor: DateTime<Utc>) -> &Value {
     let series = a
         .events
         .iter()
@@ -637,10 +649,8 @@ fn events_shapes_zones_and_dst() {
     assert_eq!(s(range, "recurrenceTimeZone"), "Eastern Standard Time");
     let start = NaiveDate::parse_from_str(s(range, "startDate"), "%Y-%m-%d").unwrap();
     let end = NaiveDate::parse_from_str(s(range, "endDate"), "%Y-%m-%d").unwrap();
-    assert!(
-        (start - anchor().date_naive()).num_days() >= -180
-            && (end - anchor().date_naive()).num_days() <= 180
-    );
+    assert!((start - anchor.date_naive()).num_days() >= -180);
+    assert!((end - anchor.date_naive()).num_days() <= 180);
     let ny = chrono_tz::America::New_York;
     let london = chrono_tz::Europe::London;
     let mut utc_hours = BTreeSet::new();
@@ -663,12 +673,59 @@ fn events_shapes_zones_and_dst() {
     );
     let first = local(&series["start"]).and_utc().with_timezone(&ny);
     assert_eq!((first.hour(), first.minute()), (11, 0));
-    // The same meeting is in Alex's and Megan's calendars with the same iCalUId.
-    for uid in [seed::ALEX_ID, seed::MEGAN_ID] {
-        assert!(w.mailboxes[uid]
-            .events
-            .iter()
-            .any(|e| e["iCalUId"] == series["iCalUId"]));
+    series
+}
+
+#[test]
+fn invariants_hold_for_other_anchors() {
+    for months in [1i64, 3, 5, 7, 9, 11] {
+        let anchor =
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::days(months * 30 + 3);
+        let w = seed::world(anchor);
+        check_dst_series(adele(&w), anchor);
+        for mb in w.mailboxes.values() {
+            for m in &mb.messages {
+                let t = DateTime::parse_from_rfc3339(s(m, "receivedDateTime"))
+                    .unwrap()
+                    .with_timezone(&Utc);
+                let modified = DateTime::parse_from_rfc3339(s(m, "lastModifiedDateTime"))
+                    .unwrap()
+                    .with_timezone(&Utc);
+                assert!(
+                    t < anchor && t > anchor - Duration::days(121),
+                    "{anchor}: {}",
+                    s(m, "subject")
+                );
+                assert!(
+                    modified < anchor && modified >= t,
+                    "{anchor}: {}",
+                    s(m, "subject")
+                );
+            }
+            for e in &mb.events {
+                let start = local(&e["start"]).and_utc();
+                assert!(
+                    (start - anchor).num_days().abs() <= 181,
+                    "{anchor}: {}",
+                    s(e, "subject")
+                );
+                if let Some(end) = e["recurrence"]["range"]["endDate"]
+                    .as_str()
+                    .filter(|d| *d != "0001-01-01")
+                {
+                    let end = NaiveDate::parse_from_str(end, "%Y-%m-%d").unwrap();
+                    assert!(
+                        (end - anchor.date_naive()).num_days() <= 180,
+                        "{anchor}: {}",
+                        s(e, "subject")
+                    );
+                }
+                let created = DateTime::parse_from_rfc3339(s(e, "createdDateTime"))
+                    .unwrap()
+                    .with_timezone(&Utc);
+                assert!(created < anchor, "{anchor}: {}", s(e, "subject"));
+            }
+        }
     }
 }
 

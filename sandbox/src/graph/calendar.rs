@@ -1334,26 +1334,6 @@ fn apply_online_meeting(ev: &mut Value, work: bool) {
     }
 }
 
-fn refresh_preview(ev: &mut Value) {
-    let content = ev["body"]["content"].as_str().unwrap_or("");
-    let text = if ev["body"]["contentType"]
-        .as_str()
-        .is_some_and(|c| c.eq_ignore_ascii_case("html"))
-    {
-        shape::html_to_text(content)
-    } else {
-        content.to_string()
-    };
-    let preview: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(255)
-        .collect();
-    ev["bodyPreview"] = json!(preview);
-}
-
 fn sync_location(ev: &mut Value, body: &Value) {
     let blank = json!({"displayName": "", "locationType": "default", "uniqueIdType": "unknown", "address": {}, "coordinates": {}});
     if let Some(loc) = body.get("location").filter(|l| l.is_object()) {
@@ -1506,7 +1486,7 @@ fn create_event(
     apply_recurrence(&mut ev)?;
     normalize_attendees(&mut ev);
     apply_online_meeting(&mut ev, work);
-    refresh_preview(&mut ev);
+    shape::refresh_body_preview(&mut ev);
     let mb = mailbox(world, ctx)?;
     if let Some(Value::Array(atts)) = attachments {
         for a in atts {
@@ -1578,7 +1558,7 @@ fn update_event(
             {
                 apply_online_meeting(&mut ev, work);
             }
-            refresh_preview(&mut ev);
+            shape::refresh_body_preview(&mut ev);
             touch(&mut ev, ctx.now);
             let id = str_of(&ev, "id").to_string();
             mb.events[i] = ev.clone();
@@ -1601,7 +1581,7 @@ fn update_event(
                 apply_times(&mut ev, start_given, end_given)?;
             }
             normalize_attendees(&mut ev);
-            refresh_preview(&mut ev);
+            shape::refresh_body_preview(&mut ev);
             touch(&mut ev, ctx.now);
             let mut changes = patch.clone();
             for k in [

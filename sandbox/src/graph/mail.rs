@@ -380,7 +380,7 @@ fn create_draft(
     let mut fields = body.clone();
     let attachments = fields.as_object_mut().and_then(|o| o.remove("attachments"));
     merge(&mut msg, &fields);
-    refresh_preview(&mut msg);
+    shape::refresh_body_preview(&mut msg);
     if let Some(Value::Array(atts)) = attachments {
         for a in atts {
             add_attachment(mb, &id, &a, ctx)?;
@@ -442,7 +442,7 @@ fn message(
                 merge(msg, &body);
                 msg["lastModifiedDateTime"] = json!(iso(ctx.now));
                 msg["@odata.etag"] = json!(etag());
-                refresh_preview(msg);
+                shape::refresh_body_preview(msg);
                 let v = shape::with_prefs(shape::with_ids(msg.clone(), IdKind::InFolder, ctx), ctx);
                 Ok(shape::prefer_applied(Reply::ok(v), ctx))
             }
@@ -1168,24 +1168,4 @@ pub fn merge(target: &mut Value, patch: &Value) {
             }
         }
     }
-}
-
-fn refresh_preview(msg: &mut Value) {
-    let content = msg["body"]["content"].as_str().unwrap_or("");
-    let text = if msg["body"]["contentType"]
-        .as_str()
-        .is_some_and(|c| c.eq_ignore_ascii_case("html"))
-    {
-        shape::html_to_text(content)
-    } else {
-        content.to_string()
-    };
-    let preview: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(255)
-        .collect();
-    msg["bodyPreview"] = json!(preview);
 }

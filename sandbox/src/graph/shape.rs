@@ -150,6 +150,28 @@ pub fn html_to_text(html: &str) -> String {
     decode_entities(&out)
 }
 
+/// Recompute `bodyPreview` from `body` (first 255 characters of the text, whitespace collapsed),
+/// as Exchange does whenever a body is written.
+pub fn refresh_body_preview(item: &mut Value) {
+    let content = item["body"]["content"].as_str().unwrap_or("");
+    let is_html = item["body"]["contentType"]
+        .as_str()
+        .is_some_and(|c| c.eq_ignore_ascii_case("html"));
+    let text = if is_html {
+        html_to_text(content)
+    } else {
+        content.to_string()
+    };
+    let preview: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(255)
+        .collect();
+    item["bodyPreview"] = Value::String(preview);
+}
+
 fn decode_entities(s: &str) -> String {
     s.replace("&nbsp;", " ")
         .replace("&lt;", "<")

@@ -248,7 +248,7 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
 
     // --- Recurring series -------------------------------------------------------------------
     // Weekly in Eastern time across both US (Mar/Nov) and EU (Mar/Oct) DST changes.
-    let first = next_weekday(today - Duration::days(175), Weekday::Tue);
+    let first = next_weekday(today - Duration::days(178), Weekday::Tue);
     let last = first + Duration::weeks(50);
     let mut m = Meeting::new("dst-series", DST_SERIES_SUBJECT, "megan", "Eastern Standard Time", first, (11, 0), 45, anchor)
         .with(&[("adele", "required", "accepted"), ("alex", "required", "accepted"), ("lee", "optional", "tentativelyAccepted"), ("johanna", "optional", "accepted")])
@@ -364,7 +364,7 @@ pub fn meetings(anchor: DateTime<Utc>) -> Vec<Meeting> {
         range_type: "numbered",
         start_date: first,
         end_date: None,
-        count: 12,
+        count: 11,
     });
     v.push(m);
 

@@ -260,8 +260,14 @@ pub fn big_blob_b64(size: usize, head: &[u8], tail: &[u8], label: &str) -> Strin
 /// A ZIP-looking attachment of `size` bytes.
 pub fn big_zip(name: &str, size: usize, label: &str) -> FileSpec {
     let head = b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x21\x00";
-    let tail = b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
-    FileSpec::encoded(name, "application/zip", big_blob_b64(size, head, tail, label), size)
+    let tail =
+        b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+    FileSpec::encoded(
+        name,
+        "application/zip",
+        big_blob_b64(size, head, tail, label),
+        size,
+    )
 }
 
 /// A PDF attachment of `size` bytes: a real first page, then a large embedded image stream.
@@ -273,7 +279,12 @@ pub fn big_pdf(name: &str, size: usize, title: &str, label: &str) -> FileSpec {
         b"\n7 0 obj\n<< /Type /XObject /Subtype /Image /Filter /DCTDecode >>\nstream\n",
     );
     let tail = b"\nendstream\nendobj\n%%EOF\n";
-    FileSpec::encoded(name, "application/pdf", big_blob_b64(size, &head, tail, label), size)
+    FileSpec::encoded(
+        name,
+        "application/pdf",
+        big_blob_b64(size, &head, tail, label),
+        size,
+    )
 }
 
 /// About `size` bytes of a shipments CSV export.
@@ -350,7 +361,9 @@ mod tests {
     fn big_blob_base64_decodes_to_size() {
         for size in [3_000_000usize, 3_000_001, 3_000_002] {
             let s = super::big_blob_b64(size, b"HEAD!", b"TAIL", "t");
-            let bytes = base64::engine::general_purpose::STANDARD.decode(&s).unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&s)
+                .unwrap();
             assert_eq!(bytes.len(), size);
             assert!(bytes.starts_with(b"HEAD!") && bytes.ends_with(b"TAIL"));
         }
@@ -363,7 +376,15 @@ mod tests {
         let d = super::pdf("T", &["line".to_string()]);
         let text = String::from_utf8(d).unwrap();
         assert!(text.starts_with("%PDF-1.7") && text.trim_end().ends_with("%%EOF"));
-        let xref: usize = text.rsplit("startxref\n").next().unwrap().lines().next().unwrap().parse().unwrap();
+        let xref: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(text[xref..].starts_with("xref"));
     }
 }

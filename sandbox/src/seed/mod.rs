@@ -7,6 +7,22 @@
 //!
 //! Notable fixtures have their subjects exported as constants (see [`fixtures`]) so tests can find
 //! them without hard-coding ids.
+//!
+//! Storage conventions other modules rely on:
+//! - Ids are immutable-id-like standard base64 (with `+`, `/` and `=`); messages, events and
+//!   contacts ~116–120 characters; attachment ids extend their parent's id.
+//! - Sandbox keys: `_calendarId` on every event; `_eventId` on every `eventMessage` (the event
+//!   it is about, in the same mailbox).
+//! - Timed events are stored in UTC (`timeZone: "UTC"`) with the organizer's zone kept in
+//!   `originalStartTimeZone`/`originalEndTimeZone` and `recurrence.range.recurrenceTimeZone`.
+//!   All-day events keep midnight boundaries in the owner's zone (`timeZone` = the owner's
+//!   Windows zone), so they must not be shifted when converted.
+//! - Series masters have `type: "seriesMaster"`, `start` = first occurrence; no stored
+//!   occurrences or exceptions. Cancelled meetings exist only in attendees' calendars.
+//! - `contact_folders[0]` is the default "Contacts" folder (its parent id is not a listed
+//!   folder); "Vendors" is its child. `calendars[0]` is the default calendar.
+//! - `fileAttachment.size` is the decoded length of `contentBytes`.
+//! - Work mailboxes also have the well-known `conversationhistory` folder.
 
 mod calendar;
 mod contacts;

@@ -334,7 +334,8 @@ pub fn build(
         let team_id = guid(&format!("team:{}", spec.key));
         let general_id = thread_id(&format!("{}:General", spec.key));
         let d = digest(&[spec.key]);
-        let created = anchor - Duration::days(300 + d[0] as i64) + Duration::seconds(50_000 + d[1] as i64 * 97);
+        let created = anchor - Duration::days(300 + d[0] as i64)
+            + Duration::seconds(50_000 + d[1] as i64 * 97);
         let domain = if spec.tenant == CONTOSO_TENANT_ID {
             "contoso.example"
         } else {

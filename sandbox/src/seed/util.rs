@@ -312,7 +312,10 @@ pub fn html_to_text_bounded(html: &str, max: usize) -> String {
             } else if starts(i, "<head") {
                 skip_to(i, "</head>")
             } else {
-                if ["<br", "</p", "</div", "</tr", "</h", "<li", "</td"].iter().any(|p| starts(i, p)) {
+                if ["<br", "</p", "</div", "</tr", "</h", "<li", "</td"]
+                    .iter()
+                    .any(|p| starts(i, p))
+                {
                     out.push(' ');
                 }
                 skip_to(i, ">")
