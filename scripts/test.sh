@@ -36,7 +36,9 @@ stage_dry_run() {
   ((rc == 0)) && [[ -n "$BUNDLE_SIZE" ]]
 }
 stage_e2e() {
-  M365_SANDBOX_BIN="$ROOT/target/debug/m365-sandbox" node --test --test-concurrency=1 --test-reporter=spec "$ROOT"/tests/e2e/*.test.mjs
+  # A hung test must fail the run, not stall CI: per-test and overall time limits.
+  M365_SANDBOX_BIN="$ROOT/target/debug/m365-sandbox" timeout --kill-after=30 1800 \
+    node --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "$ROOT"/tests/e2e/*.test.mjs
 }
 
 run_stage "toolchain (scripts/setup-toolchain.sh)" stage_toolchain
