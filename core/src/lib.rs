@@ -2,7 +2,10 @@
 //! system clock: time, randomness and I/O results are passed in, so `cargo test` exercises all of
 //! it natively and nothing in here can panic on wasm32 for want of a clock.
 
+pub mod entra;
 pub mod health;
 pub mod log;
+pub mod oauth;
 pub mod request_id;
 pub mod routes;
+pub mod vault;
