@@ -5,11 +5,12 @@
 mod durable;
 mod health;
 mod logging;
+mod oauth;
 
 use m365_core::routes::{self, Route};
 use worker::{event, Context, Env, Request, Response, Result};
 
-pub use durable::user_state::UserState;
+pub use durable::{records::Records, user_state::UserState};
 
 /// Build identity, fixed at compile time (see build.rs).
 pub(crate) const BUILD: m365_core::health::BuildInfo = m365_core::health::BuildInfo {
@@ -37,7 +38,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let method = req.method().to_string();
     let path = req.path();
 
-    let response = dispatch(&req, &env, &method, &path).await;
+    let response = dispatch(req, &env, &method, &path).await;
     let mut response = match response {
         Ok(r) => r,
         Err(e) => {
@@ -51,8 +52,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Ok(response)
 }
 
-async fn dispatch(req: &Request, env: &Env, method: &str, path: &str) -> Result<Response> {
+async fn dispatch(req: Request, env: &Env, method: &str, path: &str) -> Result<Response> {
     match routes::route(method, path, test_routes_enabled(env)) {
+        Route::WellKnown => oauth::well_known(&req, env).await,
+        Route::Register => oauth::register(req, env).await,
+        Route::Authorize => oauth::authorize(&req, env).await,
+        Route::Consent => oauth::consent(req, env).await,
+        Route::Callback => oauth::callback(&req, env).await,
+        Route::Token => oauth::token(req, env).await,
+        Route::Revoke => oauth::revoke(req, env).await,
         Route::Health => {
             let report = health::report(env).await;
             let status = report.http_status();

@@ -8,6 +8,22 @@ pub enum Route {
     Health,
     /// `GET /__test/panic`: panics on purpose; served only when test routes are enabled.
     TestPanic,
+    /// `GET /.well-known/…`: authorization server and protected resource metadata (RFC 8414,
+    /// RFC 9728, OpenID discovery), resolved further by `oauth::metadata`.
+    WellKnown,
+    /// `POST /register`: dynamic client registration (RFC 7591).
+    Register,
+    /// `GET /authorize`: validate the request and show the consent page (or skip it for a
+    /// client this browser's user already approved).
+    Authorize,
+    /// `POST /authorize/consent`: the consent form's approve/deny.
+    Consent,
+    /// `GET /callback`: Microsoft's redirect back after sign-in.
+    Callback,
+    /// `POST /token`: authorization code and refresh token grants.
+    Token,
+    /// `POST /revoke`: token revocation (RFC 7009).
+    Revoke,
     /// A known path with a method it does not accept; carries the `Allow` header value.
     MethodNotAllowed(&'static str),
     /// Nothing here.
@@ -26,6 +42,24 @@ pub fn route(method: &str, path: &str, test_routes: bool) -> Route {
         ("GET" | "HEAD", "/health") => Route::Health,
         (_, "/health") => Route::MethodNotAllowed("GET, HEAD"),
         ("GET", "/__test/panic") if test_routes => Route::TestPanic,
+        ("GET" | "HEAD", p)
+            if p.starts_with("/.well-known/")
+                || p.ends_with("/.well-known/openid-configuration") =>
+        {
+            Route::WellKnown
+        }
+        ("POST", "/register") => Route::Register,
+        (_, "/register") => Route::MethodNotAllowed("POST"),
+        ("GET", "/authorize") => Route::Authorize,
+        (_, "/authorize") => Route::MethodNotAllowed("GET"),
+        ("POST", "/authorize/consent") => Route::Consent,
+        (_, "/authorize/consent") => Route::MethodNotAllowed("POST"),
+        ("GET", "/callback") => Route::Callback,
+        (_, "/callback") => Route::MethodNotAllowed("GET"),
+        ("POST", "/token") => Route::Token,
+        (_, "/token") => Route::MethodNotAllowed("POST"),
+        ("POST", "/revoke") => Route::Revoke,
+        (_, "/revoke") => Route::MethodNotAllowed("POST"),
         _ => Route::NotFound,
     }
 }
@@ -48,6 +82,36 @@ mod tests {
     fn test_routes_exist_only_when_enabled() {
         assert_eq!(route("GET", "/__test/panic", false), Route::NotFound);
         assert_eq!(route("GET", "/__test/panic", true), Route::TestPanic);
+    }
+
+    #[test]
+    fn oauth_endpoints_and_their_methods() {
+        assert_eq!(
+            route("GET", "/.well-known/oauth-authorization-server", false),
+            Route::WellKnown
+        );
+        assert_eq!(
+            route("GET", "/.well-known/oauth-protected-resource/mcp", false),
+            Route::WellKnown
+        );
+        assert_eq!(
+            route("GET", "/mcp/.well-known/openid-configuration", false),
+            Route::WellKnown
+        );
+        assert_eq!(route("POST", "/register", false), Route::Register);
+        assert_eq!(
+            route("GET", "/register", false),
+            Route::MethodNotAllowed("POST")
+        );
+        assert_eq!(route("GET", "/authorize", false), Route::Authorize);
+        assert_eq!(route("POST", "/authorize/consent", false), Route::Consent);
+        assert_eq!(route("GET", "/callback", false), Route::Callback);
+        assert_eq!(route("POST", "/token", false), Route::Token);
+        assert_eq!(
+            route("GET", "/token", false),
+            Route::MethodNotAllowed("POST")
+        );
+        assert_eq!(route("POST", "/revoke", false), Route::Revoke);
     }
 
     #[test]

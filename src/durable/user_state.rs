@@ -1,14 +1,59 @@
-//! `UserState`: one instance per Microsoft user (and a `health-probe` instance). It will hold
-//! the user's encrypted Microsoft token vault, OAuth grants, remembered consents and the drafts
-//! this server created, because those need strong consistency that KV does not give.
+//! `UserState`: one instance per Microsoft user, named from the user's tenant and object id
+//! (`m365_core::oauth::tokens::user_key`). It holds what needs strong consistency: the user's
+//! OAuth grants (codes, refresh-token families, access-token hashes), the sealed Microsoft token
+//! vault, and the clients the user approved. A `health-probe` instance serves `/health`.
 
+use m365_core::oauth::{
+    grant::{CodeRedemption, CodeRequest, UserGrants},
+    tokens::{self, UserKey},
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use super::rpc::json;
+use crate::oauth::{
+    callback::{IssuedCode, SignIn},
+    token::{GrantCall, RevokeCall},
+};
+
+/// The object name for a user.
+pub(crate) fn name(user: &UserKey) -> String {
+    format!("user:{}", user.encode())
+}
+
+const GRANTS: &str = "grants";
+const VAULT: &str = "vault";
+const CONSENTS: &str = "consents";
+
+/// A client the user approved, and for which scopes.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Consent {
+    scopes: Vec<String>,
+    approved_at: u64,
+}
+
+#[derive(Deserialize)]
+struct ConsentCheck {
+    client_id: String,
+    scopes: Vec<String>,
+}
 
 #[durable_object]
 pub struct UserState {
     state: State,
-    #[allow(dead_code)] // used by the vault and grants in the authorization issue
+    #[allow(dead_code)] // the vault key arrives with the Graph client (tools issue)
     env: Env,
+}
+
+fn now_secs() -> u64 {
+    worker::Date::now().as_millis() / 1000
+}
+
+fn random32() -> [u8; 32] {
+    let mut b = [0u8; 32];
+    let _ = getrandom::fill(&mut b);
+    b
 }
 
 impl DurableObject for UserState {
@@ -16,9 +61,13 @@ impl DurableObject for UserState {
         Self { state, env }
     }
 
-    async fn fetch(&self, req: Request) -> Result<Response> {
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
         match req.path().as_str() {
             "/internal/health" => self.health().await,
+            "/internal/sign-in" => self.sign_in(req.json().await?).await,
+            "/internal/token" => self.token(req.json().await?).await,
+            "/internal/revoke" => self.revoke(req.json().await?).await,
+            "/internal/consent-check" => self.consent_check(req.json().await?).await,
             _ => Response::error("no such durable object route", 404),
         }
     }
@@ -36,5 +85,132 @@ impl UserState {
         } else {
             Response::ok(format!("read back {read:?}, wrote {stamp}"))
         }
+    }
+
+    async fn grants(&self) -> Result<UserGrants> {
+        Ok(self
+            .state
+            .storage()
+            .get::<UserGrants>(GRANTS)
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn save_grants(&self, mut grants: UserGrants, now: u64) -> Result<()> {
+        grants.prune(now);
+        self.state.storage().put(GRANTS, grants).await
+    }
+
+    /// Store the sealed Microsoft tokens, remember the consent, issue our authorization code.
+    async fn sign_in(&self, s: SignIn) -> Result<Response> {
+        let now = now_secs();
+        let user = tokens::user_key(&s.vault.tenant_id, &s.vault.object_id);
+        let storage = self.state.storage();
+        storage.put(VAULT, &s.vault).await?;
+        let mut consents: BTreeMap<String, Consent> =
+            storage.get(CONSENTS).await?.unwrap_or_default();
+        let entry = consents.entry(s.client_id.clone()).or_default();
+        for scope in &s.scopes {
+            if !entry.scopes.contains(scope) {
+                entry.scopes.push(scope.clone());
+            }
+        }
+        entry.approved_at = now;
+        storage.put(CONSENTS, &consents).await?;
+        let mut grants = self.grants().await?;
+        let code = grants.issue_code(
+            &user,
+            &CodeRequest {
+                client_id: &s.client_id,
+                redirect_uri: &s.redirect_uri,
+                code_challenge: &s.code_challenge,
+                resource: &s.resource,
+                scopes: &s.scopes,
+            },
+            now,
+            random32(),
+        );
+        self.save_grants(grants, now).await?;
+        json(
+            200,
+            &IssuedCode {
+                code: code.expose().to_string(),
+            },
+        )
+    }
+
+    async fn token(&self, call: GrantCall) -> Result<Response> {
+        let now = now_secs();
+        let mut grants = self.grants().await?;
+        let mut rng = random32;
+        let outcome = match &call {
+            GrantCall::AuthorizationCode {
+                code,
+                client_id,
+                redirect_uri,
+                code_verifier,
+                resource,
+                issue_refresh,
+            } => grants.redeem_code(
+                &CodeRedemption {
+                    code,
+                    client_id,
+                    redirect_uri: Some(redirect_uri),
+                    code_verifier,
+                    resource: resource.as_deref(),
+                    issue_refresh: *issue_refresh,
+                },
+                now,
+                &mut rng,
+            ),
+            GrantCall::RefreshToken {
+                refresh_token,
+                client_id,
+                resource,
+                scope,
+            } => grants.refresh(
+                refresh_token,
+                client_id,
+                resource.as_deref(),
+                scope.as_deref(),
+                now,
+                &mut rng,
+            ),
+        };
+        // Failures change state too (a reused code or a replayed refresh token revokes the grant).
+        self.save_grants(grants, now).await?;
+        match outcome {
+            Ok(set) => Response::ok(set.to_json()).map(|r| r.with_status(200)),
+            Err(e) => Ok(Response::ok(e.to_json())?.with_status(e.http_status())),
+        }
+    }
+
+    async fn revoke(&self, call: RevokeCall) -> Result<Response> {
+        let now = now_secs();
+        let mut grants = self.grants().await?;
+        grants.revoke(&call.token, &call.client_id);
+        self.save_grants(grants, now).await?;
+        json(200, &serde_json::json!({}))
+    }
+
+    /// Whether the user approved this client for all of these scopes before.
+    async fn consent_check(&self, c: ConsentCheck) -> Result<Response> {
+        let consents: BTreeMap<String, Consent> = self
+            .state
+            .storage()
+            .get(CONSENTS)
+            .await?
+            .unwrap_or_default();
+        let vault_ok = self
+            .state
+            .storage()
+            .get::<m365_core::vault::MicrosoftTokens>(VAULT)
+            .await?
+            .is_some_and(|v| !v.needs_reconsent);
+        let approved = vault_ok
+            && consents
+                .get(&c.client_id)
+                .is_some_and(|k| c.scopes.iter().all(|s| k.scopes.contains(s)));
+        json(200, &approved)
     }
 }

@@ -90,6 +90,7 @@ export async function startStack() {
     url,
     sandbox,
     worker,
+    persistDir: persist,
     /** Worker log output since start. */
     logs: () => worker.output,
     async stop() {

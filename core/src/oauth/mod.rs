@@ -3,6 +3,7 @@
 //! RFC 9728 metadata, RFC 8707 resource indicators, RFC 7009 revocation, RFC 9207 `iss`), as pure
 //! functions and state machines: storage, fetches, time and randomness are the caller's.
 
+pub mod authorize;
 pub mod bearer;
 pub mod consent;
 pub mod error;

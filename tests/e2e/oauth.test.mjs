@@ -1,0 +1,228 @@
+// The authorization server end to end, in workerd against the sandbox: discovery, dynamic
+// registration, /authorize → consent page → Microsoft (sandbox) sign-in → /callback → our code →
+// /token → refresh with rotation → revocation, and the negative cases the spec cares about.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startStack } from './harness.mjs';
+import { Browser, decodeEntities, pkce } from './oauth_user.mjs';
+
+let stack;
+before(async () => { stack = await startStack(); });
+after(async () => { await stack?.stop(); });
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+async function register(body = {}) {
+  const r = await fetch(`${stack.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'E2E Client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...body }),
+  });
+  return { status: r.status, json: await r.json() };
+}
+
+function authorizeUrl(clientId, challenge, extra = {}) {
+  const p = new URLSearchParams({
+    response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st-123',
+    code_challenge: challenge, code_challenge_method: 'S256', resource: `${stack.url}/mcp`, scope: 'User.Read Mail.Read', ...extra,
+  });
+  return `${stack.url}/authorize?${p}`;
+}
+
+/** Run the whole browser part: consent (approve) and sandbox sign-in as `userName`. Returns the
+ * final redirect to the client. */
+async function signIn(browser, url, { userName = 'Adele Vance' } = {}) {
+  let r = await browser.request(url);
+  assert.equal(r.status, 200, `consent page: ${r.status}`);
+  const consent = await r.text();
+  assert.match(consent, /E2E Client/);
+  assert.match(consent, /127\.0\.0\.1/, 'the redirect host is shown');
+  r = await browser.submitForm(url, consent, { button: { name: 'decision', value: 'approve' } });
+  assert.equal(r.status, 200);
+  const cont = await r.text();
+  const upstream = decodeEntities(cont.match(/http-equiv="refresh" content="0;url=([^"]+)"/)[1]);
+  const up = new URL(upstream);
+  assert.equal(up.searchParams.get('resource'), null, 'no resource parameter goes to Microsoft');
+  assert.equal(up.searchParams.get('code_challenge_method'), 'S256');
+  return continueAtMicrosoft(browser, upstream, userName);
+}
+
+async function continueAtMicrosoft(browser, upstream, userName) {
+  let r = await browser.request(upstream);
+  assert.equal(r.status, 200, 'sandbox sign-in page');
+  const signin = await r.text();
+  const button = [...signin.matchAll(/<button[^>]*name="user"[^>]*value="([^"]+)"[^>]*>([\s\S]*?)<\/button>/g)].find((m) => m[2].includes(userName));
+  assert.ok(button, `sign-in page lists ${userName}`);
+  r = await browser.submitForm(upstream, signin, { button: { name: 'user', value: decodeEntities(button[1]) } });
+  assert.equal(r.status, 302);
+  const callback = r.headers.get('location');
+  assert.ok(callback.startsWith(`${stack.url}/callback`), callback);
+  r = await browser.request(callback);
+  assert.equal(r.status, 302, `callback: ${r.status} ${await r.clone().text()}`);
+  return new URL(r.headers.get('location'));
+}
+
+async function tokenRequest(params) {
+  const r = await fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  return { status: r.status, json: await r.json(), headers: r.headers };
+}
+
+describe('authorization server', () => {
+  test('discovery documents are consistent and honest', async () => {
+    const prm = await (await fetch(`${stack.url}/.well-known/oauth-protected-resource/mcp`)).json();
+    assert.equal(prm.resource, `${stack.url}/mcp`);
+    assert.deepEqual(prm.authorization_servers, [stack.url]);
+    const as = await (await fetch(`${stack.url}/.well-known/oauth-authorization-server`)).json();
+    assert.equal(as.issuer, stack.url);
+    assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
+    for (const k of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint']) {
+      assert.ok(as[k].startsWith(stack.url), k);
+    }
+    assert.equal(as.authorization_response_iss_parameter_supported, true);
+    const suffixed = await (await fetch(`${stack.url}/.well-known/oauth-authorization-server/mcp`)).json();
+    assert.equal(suffixed.issuer, stack.url);
+    const oidc = await fetch(`${stack.url}/.well-known/openid-configuration`);
+    assert.equal(oidc.status, 200);
+  });
+
+  test('registration validates redirect URIs', async () => {
+    const ok = await register();
+    assert.equal(ok.status, 201);
+    assert.match(ok.json.client_id, /^mcp_/);
+    const js = await register({ redirect_uris: ['javascript:alert(1)'] });
+    assert.equal(js.status, 400);
+    assert.equal(js.json.error, 'invalid_redirect_uri');
+    const plainHttp = await register({ redirect_uris: ['http://evil.example/cb'] });
+    assert.equal(plainHttp.status, 400);
+  });
+
+  test('full flow: register, consent, Microsoft sign-in, code, tokens, refresh rotation, revocation', async () => {
+    const { json: client } = await register();
+    const { verifier, challenge } = pkce();
+    const browser = new Browser();
+    const back = await signIn(browser, authorizeUrl(client.client_id, challenge));
+    assert.equal(back.origin + back.pathname, REDIRECT);
+    assert.equal(back.searchParams.get('state'), 'st-123');
+    assert.equal(back.searchParams.get('iss'), stack.url);
+    const code = back.searchParams.get('code');
+    assert.match(code, /^m365_ac_/);
+
+    // Redirect URI mismatch at the token endpoint.
+    const mismatch = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9/other', code_verifier: verifier, client_id: client.client_id });
+    assert.equal(mismatch.status, 400);
+    assert.equal(mismatch.json.error, 'invalid_grant');
+    // Wrong verifier.
+    const wrong = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pkce().verifier, client_id: client.client_id });
+    assert.equal(wrong.json.error, 'invalid_grant');
+
+    const t = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: client.client_id, resource: `${stack.url}/mcp` });
+    assert.equal(t.status, 200, JSON.stringify(t.json));
+    assert.equal(t.headers.get('cache-control'), 'no-store');
+    assert.equal(t.json.token_type, 'Bearer');
+    assert.match(t.json.access_token, /^m365_at_/);
+    assert.match(t.json.refresh_token, /^m365_rt_/);
+
+    // Two concurrent refreshes with the same token both succeed.
+    const refresh = (rt) => tokenRequest({ grant_type: 'refresh_token', refresh_token: rt, client_id: client.client_id });
+    const [a, b] = await Promise.all([refresh(t.json.refresh_token), refresh(t.json.refresh_token)]);
+    assert.equal(a.status, 200, JSON.stringify(a.json));
+    assert.equal(b.status, 200, JSON.stringify(b.json));
+    // Using one replacement retires the old token; presenting it afterwards revokes the grant.
+    const c = await refresh(a.json.refresh_token);
+    assert.equal(c.status, 200, JSON.stringify(c.json));
+    const replay = await refresh(t.json.refresh_token);
+    assert.equal(replay.status, 400);
+    assert.equal(replay.json.error, 'invalid_grant');
+    const afterReplay = await refresh(c.json.refresh_token);
+    assert.equal(afterReplay.json.error, 'invalid_grant', 'the whole grant was revoked');
+
+    // A reused code is refused.
+    const reuse = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: client.client_id });
+    assert.equal(reuse.json.error, 'invalid_grant');
+  });
+
+  test('a user who approved a client is not asked again; deny returns access_denied', async () => {
+    const { json: client } = await register();
+    const browser = new Browser();
+    await signIn(browser, authorizeUrl(client.client_id, pkce().challenge));
+    // Second authorization in the same browser: straight to Microsoft, no consent page.
+    const again = await browser.request(authorizeUrl(client.client_id, pkce().challenge));
+    assert.equal(again.status, 302, 'consent skipped');
+    assert.ok(again.headers.get('location').includes('/oauth2/v2.0/authorize'));
+
+    const { json: other } = await register({ client_name: 'Other Client' });
+    const fresh = new Browser();
+    const url = authorizeUrl(other.client_id, pkce().challenge);
+    const page = await (await fresh.request(url)).text();
+    const r = await fresh.submitForm(url, page, { button: { name: 'decision', value: 'deny' } });
+    const target = new URL(decodeEntities((await r.text()).match(/content="0;url=([^"]+)"/)[1]));
+    assert.equal(target.searchParams.get('error'), 'access_denied');
+    assert.equal(target.searchParams.get('state'), 'st-123');
+    assert.equal(target.searchParams.get('iss'), stack.url);
+  });
+
+  test('authorize errors: page when the redirect cannot be trusted, redirect otherwise', async () => {
+    const { json: client } = await register();
+    const browser = new Browser();
+    const badRedirect = await browser.request(authorizeUrl(client.client_id, pkce().challenge, { redirect_uri: 'http://127.0.0.1:9/elsewhere' }));
+    assert.equal(badRedirect.status, 400);
+    assert.equal(badRedirect.headers.get('location'), null);
+    const unknown = await browser.request(authorizeUrl('mcp_doesnotexist0000000000', pkce().challenge));
+    assert.equal(unknown.status, 400);
+    for (const extra of [{ code_challenge: '', code_challenge_method: '' }, { code_challenge_method: 'plain' }]) {
+      const r = await browser.request(authorizeUrl(client.client_id, pkce().challenge, extra));
+      assert.equal(r.status, 302);
+      const loc = new URL(r.headers.get('location'));
+      assert.equal(loc.searchParams.get('error'), 'invalid_request');
+    }
+    const otherResource = await browser.request(authorizeUrl(client.client_id, pkce().challenge, { resource: 'https://other.example/mcp' }));
+    assert.equal(new URL(otherResource.headers.get('location')).searchParams.get('error'), 'invalid_target');
+  });
+
+  test('consent POST without the CSRF token is refused', async () => {
+    const { json: client } = await register();
+    const browser = new Browser();
+    const url = authorizeUrl(client.client_id, pkce().challenge);
+    const page = await (await browser.request(url)).text();
+    const forged = page.replace(/name="csrf" value="[^"]*"/, 'name="csrf" value="forged"');
+    const r = await browser.submitForm(url, forged, { button: { name: 'decision', value: 'approve' } });
+    assert.equal(r.status, 403);
+    // Another browser (no binding cookie) cannot replay the real form either.
+    const r2 = await new Browser().submitForm(url, page, { button: { name: 'decision', value: 'approve' } });
+    assert.equal(r2.status, 403);
+  });
+
+  test('the consent page is protected by CSP, no framing and no caching', async () => {
+    const { json: client } = await register({ client_name: '<script>alert(1)</script>' });
+    const r = await new Browser().request(authorizeUrl(client.client_id, pkce().challenge));
+    const csp = r.headers.get('content-security-policy');
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /default-src 'none'/);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    const html = await r.text();
+    assert.ok(!html.includes('<script>alert(1)</script>'), 'client name is escaped');
+  });
+
+  test('nothing under the persistence directory holds a token in plain text', async () => {
+    const { json: client } = await register();
+    const { verifier, challenge } = pkce();
+    const back = await signIn(new Browser(), authorizeUrl(client.client_id, challenge));
+    const t = await tokenRequest({ grant_type: 'authorization_code', code: back.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier, client_id: client.client_id });
+    assert.equal(t.status, 200);
+    // What Microsoft (the sandbox) issued, from its request log: the token responses' values are
+    // not logged there, so ask the sandbox for the user's live refresh tokens indirectly: every
+    // JWT-looking string (Microsoft access tokens are JWTs) and our own tokens must be absent.
+    const needles = [t.json.access_token, t.json.refresh_token, t.json.access_token.slice(8, 40)];
+    const files = [];
+    const walk = (d) => { for (const f of readdirSync(d)) { const p = join(d, f); if (statSync(p).isDirectory()) walk(p); else files.push(p); } };
+    walk(stack.persistDir);
+    assert.ok(files.length > 0, 'the persistence directory has files');
+    for (const f of files) {
+      const content = readFileSync(f).toString('latin1');
+      for (const n of needles) assert.ok(!content.includes(n), `${f} contains a token`);
+      assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./.test(content), `${f} contains a JWT (a Microsoft token in plain text)`);
+    }
+  });
+});
