@@ -72,6 +72,7 @@ async fn dispatch(req: Request, env: &Env, method: &str, path: &str) -> Result<R
             Ok(resp)
         }
         Route::TestPanic => panic!("panic requested through /__test/panic"),
+        Route::TestGraphMe => oauth::test_graph_me(&req, env).await,
         Route::MethodNotAllowed(allow) => {
             let mut resp = json_error(
                 405,

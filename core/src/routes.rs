@@ -8,6 +8,10 @@ pub enum Route {
     Health,
     /// `GET /__test/panic`: panics on purpose; served only when test routes are enabled.
     TestPanic,
+    /// `GET /__test/graph-me`: authenticates like the MCP endpoint, then calls Graph `/me` with
+    /// the user's Microsoft token from the vault; test routes only (the resource-server path
+    /// end to end before the MCP endpoint exists).
+    TestGraphMe,
     /// `GET /.well-known/…`: authorization server and protected resource metadata (RFC 8414,
     /// RFC 9728, OpenID discovery), resolved further by `oauth::metadata`.
     WellKnown,
@@ -42,6 +46,7 @@ pub fn route(method: &str, path: &str, test_routes: bool) -> Route {
         ("GET" | "HEAD", "/health") => Route::Health,
         (_, "/health") => Route::MethodNotAllowed("GET, HEAD"),
         ("GET", "/__test/panic") if test_routes => Route::TestPanic,
+        ("GET", "/__test/graph-me") if test_routes => Route::TestGraphMe,
         ("GET" | "HEAD", p)
             if p.starts_with("/.well-known/")
                 || p.ends_with("/.well-known/openid-configuration") =>

@@ -395,6 +395,7 @@ pub fn routes() -> Router<Shared> {
             get(get_faults).post(set_faults).delete(clear_faults),
         )
         .route("/_admin/clock", get(get_clock).post(set_clock))
+        .route("/_admin/entra", post(set_entra))
 }
 
 async fn index(State(state): State<Shared>) -> Json<Value> {
@@ -416,7 +417,7 @@ async fn index(State(state): State<Shared>) -> Json<Value> {
         "now": state.now().to_rfc3339(),
         "tenants": tenants,
         "users": users,
-        "controls": ["POST /_admin/reset", "GET|DELETE /_admin/requests?since=N", "GET|POST|DELETE /_admin/faults", "GET|POST /_admin/clock"],
+        "controls": ["POST /_admin/reset", "GET|DELETE /_admin/requests?since=N", "GET|POST|DELETE /_admin/faults", "GET|POST /_admin/clock", "POST /_admin/entra"],
     }))
 }
 
@@ -475,6 +476,37 @@ async fn set_clock(State(state): State<Shared>, body: Bytes) -> Response {
                 state.controls.clock_offset.fetch_add(a, Ordering::Relaxed);
             }
             get_clock(State(state)).await.into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /_admin/entra`: identity-provider behaviour for a test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntraChange {
+    /// `expires_in` of access tokens issued from now on.
+    access_token_lifetime_seconds: Option<i64>,
+    /// Revoke every refresh and access token of this user (as an admin "revoke sessions" does),
+    /// so the next refresh answers `invalid_grant`.
+    revoke_user: Option<String>,
+}
+
+async fn set_entra(State(state): State<Shared>, body: Bytes) -> Response {
+    match serde_json::from_slice::<EntraChange>(&body) {
+        Ok(c) => {
+            let mut entra = state.entra();
+            if let Some(l) = c.access_token_lifetime_seconds {
+                entra.access_token_lifetime_seconds = l.max(1);
+            }
+            if let Some(user) = c.revoke_user {
+                crate::entra::revoke_user_tokens(&mut entra, &user);
+            }
+            StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => (
             StatusCode::BAD_REQUEST,

@@ -13,8 +13,14 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use super::rpc::json;
 use crate::oauth::{
-    callback::{IssuedCode, SignIn},
+    callback::{send, IssuedCode, SignIn},
+    resource::{AuthenticateCall, Caller, GraphToken, GraphTokenCall},
     token::{GrantCall, RevokeCall},
+    Settings,
+};
+use m365_core::{
+    entra::{self, EntraError},
+    vault::{MicrosoftTokens, RefreshPlan, StoreNonces},
 };
 
 /// The object name for a user.
@@ -42,7 +48,6 @@ struct ConsentCheck {
 #[durable_object]
 pub struct UserState {
     state: State,
-    #[allow(dead_code)] // the vault key arrives with the Graph client (tools issue)
     env: Env,
 }
 
@@ -68,6 +73,8 @@ impl DurableObject for UserState {
             "/internal/token" => self.token(req.json().await?).await,
             "/internal/revoke" => self.revoke(req.json().await?).await,
             "/internal/consent-check" => self.consent_check(req.json().await?).await,
+            "/internal/authenticate" => self.authenticate(req.json().await?).await,
+            "/internal/graph-token" => self.graph_token(req.json().await?).await,
             _ => Response::error("no such durable object route", 404),
         }
     }
@@ -212,5 +219,108 @@ impl UserState {
                 .get(&c.client_id)
                 .is_some_and(|k| c.scopes.iter().all(|s| k.scopes.contains(s)));
         json(200, &approved)
+    }
+
+    /// Check one of our access tokens for `resource` (RFC 8707 audience).
+    async fn authenticate(&self, c: AuthenticateCall) -> Result<Response> {
+        let grants = self.grants().await?;
+        match grants.authenticate(&c.access_token, &c.resource, now_secs()) {
+            Ok(ctx) => json(
+                200,
+                &Caller {
+                    client_id: ctx.client_id,
+                    scopes: ctx.scopes,
+                    expires_at: ctx.expires_at,
+                },
+            ),
+            Err(e) => Ok(Response::ok(e.to_json())?.with_status(e.http_status())),
+        }
+    }
+
+    /// The user's Microsoft access token, refreshed if it is about to expire. The whole
+    /// decision runs under `blockConcurrencyWhile`: concurrent tool calls wait for the one
+    /// refresh instead of each sending their own (Entra rotates refresh tokens, so parallel
+    /// refreshes would race to store them).
+    async fn graph_token(&self, c: GraphTokenCall) -> Result<Response> {
+        let settings = match Settings::for_origin(&self.env, &c.origin) {
+            Ok(s) => s,
+            Err(e) => {
+                return json(
+                    500,
+                    &serde_json::json!({"error": "server_error", "error_description": e}),
+                )
+            }
+        };
+        let storage = self.state.storage();
+        let work = async move {
+            let now = now_secs();
+            let Some(mut vault) = storage.get::<MicrosoftTokens>(VAULT).await? else {
+                return Ok((401, serde_json::json!({"error": "reconsent"})));
+            };
+            match vault.refresh_plan(now) {
+                RefreshPlan::Reconsent => {
+                    return Ok((401, serde_json::json!({"error": "reconsent"})))
+                }
+                RefreshPlan::UseCached => {
+                    if let Ok(Some(t)) = vault.access_token(&settings.vault_key, now, 0) {
+                        return Ok((
+                            200,
+                            serde_json::to_value(GraphToken {
+                                access_token: t.secret().to_string(),
+                            })?,
+                        ));
+                    }
+                }
+                RefreshPlan::Refresh => {}
+            }
+            let Ok(refresh) = vault.refresh_token(&settings.vault_key) else {
+                vault.mark_needs_reconsent(now);
+                storage.put(VAULT, &vault).await?;
+                return Ok((401, serde_json::json!({"error": "reconsent"})));
+            };
+            let parts = entra::token_request_for_refresh(&settings.entra, &refresh, &vault.scopes);
+            let (status, body) = send(&parts).await?;
+            match entra::parse_token_response(status, &body) {
+                Ok(tokens) => {
+                    let mut nonces = [[0u8; 12]; 2];
+                    for n in &mut nonces {
+                        let _ = getrandom::fill(n);
+                    }
+                    if vault
+                        .apply_refresh(
+                            &settings.vault_key,
+                            &tokens,
+                            now,
+                            StoreNonces {
+                                access: nonces[0],
+                                refresh: nonces[1],
+                            },
+                        )
+                        .is_err()
+                    {
+                        return Ok((500, serde_json::json!({"error": "server_error"})));
+                    }
+                    // Always store the rotated refresh token before anything else can fail.
+                    storage.put(VAULT, &vault).await?;
+                    Ok((
+                        200,
+                        serde_json::to_value(GraphToken {
+                            access_token: tokens.access_token.secret().to_string(),
+                        })?,
+                    ))
+                }
+                Err(e) if e.needs_reauthorization() => {
+                    vault.mark_needs_reconsent(now);
+                    storage.put(VAULT, &vault).await?;
+                    Ok((401, serde_json::json!({"error": "reconsent"})))
+                }
+                Err(EntraError::Transient { .. }) | Err(_) => Ok((
+                    503,
+                    serde_json::json!({"error": "temporarily_unavailable", "error_description": "Microsoft sign-in is temporarily unavailable."}),
+                )),
+            }
+        };
+        let (status, body) = self.state.block_concurrency_while(work).await?;
+        json(status, &body)
     }
 }

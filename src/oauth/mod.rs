@@ -6,12 +6,14 @@ pub(crate) mod authorize;
 pub(crate) mod callback;
 pub(crate) mod clients;
 mod register;
+pub(crate) mod resource;
 pub(crate) mod token;
 mod well_known;
 
 pub(crate) use authorize::{authorize, consent};
 pub(crate) use callback::callback;
 pub(crate) use register::register;
+pub(crate) use resource::test_graph_me;
 pub(crate) use token::{revoke, token};
 pub(crate) use well_known::well_known;
 
@@ -84,10 +86,19 @@ impl Settings {
     pub(crate) fn load(req: &Request, env: &Env) -> std::result::Result<Self, String> {
         let url = req.url().map_err(|e| e.to_string())?;
         let origin = var(env, "PUBLIC_URL").unwrap_or_else(|| url.origin().ascii_serialization());
+        Self::for_origin(env, &origin)
+    }
+
+    /// Configuration for a known public origin (inside a Durable Object, which sees no client
+    /// request).
+    pub(crate) fn for_origin(env: &Env, origin: &str) -> std::result::Result<Self, String> {
         let origin = origin.trim_end_matches('/').to_string();
-        let host = url.host_str().unwrap_or("");
+        let host = worker::Url::parse(&origin)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
         let loopback_origin =
-            consent_page::is_loopback_host(host) && var(env, "PUBLIC_URL").is_none();
+            consent_page::is_loopback_host(&host) && var(env, "PUBLIC_URL").is_none();
         let secret =
             var(env, "ENTRA_CLIENT_SECRET").ok_or("secret ENTRA_CLIENT_SECRET is not set")?;
         let key =

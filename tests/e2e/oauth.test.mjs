@@ -225,4 +225,71 @@ describe('authorization server', () => {
       assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./.test(content), `${f} contains a JWT (a Microsoft token in plain text)`);
     }
   });
+
+  test('resource server: 401 challenges, audience binding, Graph through the vault with one refresh', async () => {
+    const graphMe = (token) => fetch(`${stack.url}/__test/graph-me`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const none = await graphMe();
+    assert.equal(none.status, 401);
+    const challenge = none.headers.get('www-authenticate');
+    assert.match(challenge, /^Bearer /);
+    assert.match(challenge, new RegExp(`resource_metadata="${stack.url}/\\.well-known/oauth-protected-resource/mcp"`));
+    assert.match(challenge, /scope="/);
+    assert.doesNotMatch(challenge, /error=/, 'no error when no token was sent');
+    const bogus = await graphMe('m365_at_not-a-real-token');
+    assert.equal(bogus.status, 401);
+    assert.match(bogus.headers.get('www-authenticate'), /error="invalid_token"/);
+
+    const { json: client } = await register();
+    const { verifier, challenge: pk } = pkce();
+    const back = await signIn(new Browser(), authorizeUrl(client.client_id, pk));
+    const t = await tokenRequest({ grant_type: 'authorization_code', code: back.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier, client_id: client.client_id });
+    const ok = await graphMe(t.json.access_token);
+    assert.equal(ok.status, 200, await ok.clone().text());
+    const body = await ok.json();
+    assert.equal(body.me.displayName, 'Adele Vance');
+    assert.equal(body.client_id, client.client_id);
+
+    // What reached Graph: the Microsoft token (a JWT from the sandbox), never ours.
+    const log = await (await fetch(`${stack.sandbox.url}/_admin/requests`)).json();
+    const graphCalls = log.requests.filter((r) => r.path === '/v1.0/me');
+    assert.ok(graphCalls.length >= 1);
+    for (const r of graphCalls) assert.match(r.headers.authorization, /^Bearer <\d+ chars/);
+    assert.ok(!JSON.stringify(log).includes(t.json.access_token), 'our token never reaches Microsoft');
+
+    // A token bound to another resource (/sse) is refused at /mcp.
+    const { verifier: v2, challenge: c2 } = pkce();
+    const sseBack = await signIn(new Browser(), authorizeUrl(client.client_id, c2, { resource: `${stack.url}/sse` }));
+    const sseTok = await tokenRequest({ grant_type: 'authorization_code', code: sseBack.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: v2, client_id: client.client_id });
+    const wrongAud = await graphMe(sseTok.json.access_token);
+    assert.equal(wrongAud.status, 401);
+    assert.match(wrongAud.headers.get('www-authenticate'), /invalid_token/);
+
+    // Microsoft access tokens that are about to expire are refreshed once, however many
+    // requests arrive together.
+    const since = (await (await fetch(`${stack.sandbox.url}/_admin/requests`)).json()).last;
+    await fetch(`${stack.sandbox.url}/_admin/entra`, { method: 'POST', body: JSON.stringify({ access_token_lifetime_seconds: 60 }) });
+    const { verifier: v3, challenge: c3 } = pkce();
+    const b3 = await signIn(new Browser(), authorizeUrl(client.client_id, c3));
+    const t3 = await tokenRequest({ grant_type: 'authorization_code', code: b3.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: v3, client_id: client.client_id });
+    await fetch(`${stack.sandbox.url}/_admin/entra`, { method: 'POST', body: JSON.stringify({ access_token_lifetime_seconds: 3599 }) });
+    const results = await Promise.all(Array.from({ length: 5 }, () => graphMe(t3.json.access_token)));
+    for (const r of results) assert.equal(r.status, 200);
+    const after = (await (await fetch(`${stack.sandbox.url}/_admin/requests?since=${since}`)).json()).requests;
+    const refreshes = after.filter((r) => r.path.endsWith('/oauth2/v2.0/token') && (r.body ?? '').includes('grant_type=refresh_token'));
+    assert.equal(refreshes.length, 1, `exactly one upstream refresh for 5 concurrent calls, saw ${refreshes.length}`);
+
+    // Microsoft revokes the user's sessions: the next refresh fails, the vault asks for
+    // re-consent, and the client is told to authorize again.
+    await fetch(`${stack.sandbox.url}/_admin/entra`, { method: 'POST', body: JSON.stringify({ access_token_lifetime_seconds: 60 }) });
+    const { verifier: v4, challenge: c4 } = pkce();
+    const b4 = await signIn(new Browser(), authorizeUrl(client.client_id, c4));
+    const t4 = await tokenRequest({ grant_type: 'authorization_code', code: b4.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: v4, client_id: client.client_id });
+    const users = (await (await fetch(`${stack.sandbox.url}/_admin`)).json()).users;
+    const adele = users.find((u) => u.displayName === 'Adele Vance');
+    await fetch(`${stack.sandbox.url}/_admin/entra`, { method: 'POST', body: JSON.stringify({ revoke_user: adele.id, access_token_lifetime_seconds: 3599 }) });
+    const revoked = await graphMe(t4.json.access_token);
+    assert.equal(revoked.status, 401);
+    assert.match(revoked.headers.get('www-authenticate'), /invalid_token/);
+    assert.match(await revoked.text(), /authorize again/);
+  });
 });

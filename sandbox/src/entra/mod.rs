@@ -256,6 +256,9 @@ pub struct EntraState {
     /// Tolerated clock skew when checking `exp`/`nbf` (default 0; Microsoft.IdentityModel's
     /// default is 300 s, so real Graph accepts a token up to five minutes past `exp`).
     pub clock_skew_seconds: i64,
+    /// Lifetime of issued access tokens (`expires_in`), default [`ACCESS_TOKEN_LIFETIME_SECS`];
+    /// tests shorten it (`POST /_admin/entra`) to make the worker refresh.
+    pub access_token_lifetime_seconds: i64,
     pub(crate) signing_key: SigningKey,
     pub(crate) codes: HashMap<String, PendingCode>,
     pub(crate) refresh_tokens: HashMap<String, RefreshGrant>,
@@ -292,6 +295,7 @@ impl Default for EntraState {
             require_s256: true,
             opaque_personal_access_tokens: false,
             clock_skew_seconds: 0,
+            access_token_lifetime_seconds: ACCESS_TOKEN_LIFETIME_SECS,
             signing_key: SigningKey(key),
             codes: HashMap::new(),
             refresh_tokens: HashMap::new(),

@@ -17,8 +17,8 @@ use super::{
     errors::{no_store, OAuthError},
     jwt, resolve_tenant,
     scopes::{self, ScopeSet},
-    EntraState, RefreshGrant, RegisteredApp, TenantSelector, UserInfo, ACCESS_TOKEN_LIFETIME_SECS,
-    AUTH_CODE_LIFETIME_SECS, GRAPH_RESOURCE, REFRESH_TOKEN_INACTIVITY_DAYS,
+    EntraState, RefreshGrant, RegisteredApp, TenantSelector, UserInfo, AUTH_CODE_LIFETIME_SECS,
+    GRAPH_RESOURCE, REFRESH_TOKEN_INACTIVITY_DAYS,
 };
 use crate::{
     server::{Sandbox, Shared},
@@ -454,6 +454,7 @@ fn issue_response(
         .collect();
 
     let mut entra = state.entra();
+    let lifetime = entra.access_token_lifetime_seconds.max(1);
     let access_token = issue_access_token(
         &mut entra,
         user,
@@ -462,13 +463,13 @@ fn issue_response(
         &r.resource,
         &scp,
         now,
-        now + Duration::seconds(ACCESS_TOKEN_LIFETIME_SECS),
+        now + Duration::seconds(lifetime),
     );
     let mut body = Map::new();
     body.insert("token_type".into(), json!("Bearer"));
     body.insert("scope".into(), json!(echo.join(" ")));
-    body.insert("expires_in".into(), json!(ACCESS_TOKEN_LIFETIME_SECS));
-    body.insert("ext_expires_in".into(), json!(ACCESS_TOKEN_LIFETIME_SECS));
+    body.insert("expires_in".into(), json!(lifetime));
+    body.insert("ext_expires_in".into(), json!(lifetime));
     body.insert("access_token".into(), json!(access_token));
     if r.want_refresh_token {
         let rt = format!("1.AQ{}", jwt::random_b64(192));
