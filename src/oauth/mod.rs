@@ -24,29 +24,9 @@ use m365_core::{
 };
 use worker::{Env, Headers, Request, Response, Result};
 
-/// Microsoft Graph delegated permissions this server can ask for (our scope names are the
-/// permission names). Tool presets will narrow what is requested; this bounds it.
-pub(crate) const SCOPES_SUPPORTED: &[&str] = &[
-    "User.Read",
-    "Mail.Read",
-    "Mail.ReadWrite",
-    "Mail.Send",
-    "MailboxSettings.Read",
-    "MailboxSettings.ReadWrite",
-    "Calendars.Read",
-    "Calendars.ReadWrite",
-    "Contacts.Read",
-    "Contacts.ReadWrite",
-    "People.Read",
-    "Chat.ReadWrite",
-    "ChannelMessage.Send",
-    "ChannelMessage.Read.All",
-    "Team.ReadBasic.All",
-    "Channel.ReadBasic.All",
-    "OnlineMeetings.ReadWrite",
-];
-
-/// Granted when a client asks for no scope: read-only access (the `read` preset).
+/// The Microsoft Graph delegated permissions a deployment asks for when `GRAPH_SCOPES` is not
+/// set: read-only access (the `read` preset). Our OAuth scope names are these permission names,
+/// so a client asking for a scope is asking for that Microsoft permission.
 const DEFAULT_SCOPES: &str =
     "User.Read Mail.Read MailboxSettings.Read Calendars.Read Contacts.Read People.Read";
 
@@ -106,7 +86,7 @@ impl Settings {
         let vault_key =
             VaultKey::from_base64(&key).map_err(|e| format!("TOKEN_ENCRYPTION_KEY: {e}"))?;
         let mac_key = *vault_key.derive("oauth-mac").as_bytes();
-        let default_scopes = var(env, "DEFAULT_SCOPES")
+        let default_scopes: Vec<String> = var(env, "GRAPH_SCOPES")
             .unwrap_or_else(|| DEFAULT_SCOPES.to_string())
             .split_whitespace()
             .map(str::to_string)
@@ -115,7 +95,7 @@ impl Settings {
             server: ServerConfig {
                 public_origin: origin.clone(),
                 mcp_paths: vec!["/mcp".into(), "/sse".into()],
-                scopes_supported: SCOPES_SUPPORTED.iter().map(|s| (*s).to_string()).collect(),
+                scopes_supported: default_scopes.clone(),
             },
             entra: EntraConfig {
                 authority: var(env, "ENTRA_AUTHORITY")

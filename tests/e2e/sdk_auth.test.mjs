@@ -1,0 +1,82 @@
+// The official MCP TypeScript SDK's OAuth client against the worker: discovery (RFC 9728 →
+// RFC 8414), dynamic registration, PKCE, our consent page and the sandbox's Microsoft sign-in
+// (driven headlessly), the code exchange, and a later refresh — then the token works on the
+// resource server.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { startStack } from './harness.mjs';
+import { Browser, decodeEntities } from './oauth_user.mjs';
+
+let stack;
+before(async () => { stack = await startStack(); });
+after(async () => { await stack?.stop(); });
+
+/** An OAuthClientProvider keeping everything in memory and recording the authorization URL. */
+class MemoryProvider {
+  constructor() {
+    this.redirectUrl = 'http://127.0.0.1:9/oauth/callback';
+    this.clientMetadata = {
+      client_name: 'SDK Test Client',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+    this.store = {};
+  }
+  clientInformation() { return this.store.client; }
+  saveClientInformation(c) { this.store.client = c; }
+  tokens() { return this.store.tokens; }
+  saveTokens(t) { this.store.tokens = t; }
+  redirectToAuthorization(url) { this.store.authorizationUrl = url; }
+  saveCodeVerifier(v) { this.store.verifier = v; }
+  codeVerifier() { return this.store.verifier; }
+  discoveryState() { return this.store.discovery; }
+  saveDiscoveryState(d) { this.store.discovery = d; }
+}
+
+test('TypeScript SDK: discovery, registration, PKCE, consent, sign-in, token, refresh', async () => {
+  const provider = new MemoryProvider();
+  const serverUrl = `${stack.url}/mcp`;
+  assert.equal(await auth(provider, { serverUrl }), 'REDIRECT');
+  assert.match(provider.store.client.client_id, /^mcp_/, 'registered dynamically');
+  const authUrl = provider.store.authorizationUrl;
+  assert.equal(authUrl.origin + authUrl.pathname, `${stack.url}/authorize`);
+  assert.equal(authUrl.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(authUrl.searchParams.get('resource'), serverUrl);
+
+  // The user: consent page, then the sandbox's Microsoft sign-in, then back to the client.
+  const browser = new Browser();
+  let r = await browser.request(authUrl.toString());
+  assert.equal(r.status, 200);
+  const page = await r.text();
+  assert.match(page, /SDK Test Client/);
+  r = await browser.submitForm(authUrl.toString(), page, { button: { name: 'decision', value: 'approve' } });
+  const upstream = decodeEntities((await r.text()).match(/content="0;url=([^"]+)"/)[1]);
+  r = await browser.request(upstream);
+  const signin = await r.text();
+  const adele = signin.match(/<button[^>]*name="user"[^>]*value="([^"]+)"[^>]*>[^<]*Adele Vance/);
+  r = await browser.submitForm(upstream, signin, { button: { name: 'user', value: decodeEntities(adele[1]) } });
+  r = await browser.request(r.headers.get('location'));
+  const back = new URL(r.headers.get('location'));
+  assert.equal(back.origin + back.pathname, provider.redirectUrl);
+  assert.equal(back.searchParams.get('iss'), stack.url);
+
+  assert.equal(await auth(provider, { serverUrl, authorizationCode: back.searchParams.get('code') }), 'AUTHORIZED');
+  const first = provider.store.tokens;
+  assert.match(first.access_token, /^m365_at_/);
+  assert.ok(first.refresh_token);
+
+  const me = async (token) => fetch(`${stack.url}/__test/graph-me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal((await me(first.access_token)).status, 200);
+
+  // Later: the SDK refreshes with the refresh token (rotation: a new one comes back).
+  assert.equal(await auth(provider, { serverUrl }), 'AUTHORIZED');
+  const second = provider.store.tokens;
+  assert.notEqual(second.access_token, first.access_token);
+  assert.notEqual(second.refresh_token, first.refresh_token);
+  const resp = await me(second.access_token);
+  assert.equal(resp.status, 200);
+  assert.equal((await resp.json()).me.displayName, 'Adele Vance');
+});
