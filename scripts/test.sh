@@ -23,7 +23,7 @@ summary() {
   if ((failed)); then echo "  RESULT: FAILED"; else echo "  RESULT: all stages passed"; fi
 }
 
-stage_toolchain() { load_tool_env; }
+stage_toolchain() { M365_WITH_BROWSER=1 load_tool_env; }
 stage_unit() { native_cargo test --workspace --quiet 2>&1 | tail -n 200; return "${PIPESTATUS[0]}"; }
 stage_sandbox_bin() { native_cargo build -p m365-sandbox --quiet; }
 stage_wasm() { bash "$ROOT/worker-build.sh"; }

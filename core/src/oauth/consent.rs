@@ -49,8 +49,8 @@ const MAX_NAME_CHARS: usize = 80;
 /// The one style block of every page here. Its SHA-256 is the CSP `style-src` source; change the
 /// text and the hash follows (computed by [`style_hash`]).
 pub const STYLE: &str = "\
-:root{color-scheme:light dark;--fg:#1b1b1f;--muted:#5f6368;--bg:#f4f5f7;--card:#fff;--line:#dadce0;--accent:#0f6cbd;--warn-bg:#fff4ce;--warn-fg:#5c4400}\
-@media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--muted:#9aa0a6;--bg:#1f1f23;--card:#2b2b30;--line:#44474c;--accent:#6cb8f6;--warn-bg:#4a3b00;--warn-fg:#ffe083}}\
+:root{color-scheme:light dark;--fg:#1b1b1f;--muted:#5f6368;--bg:#f4f5f7;--card:#fff;--line:#dadce0;--accent:#0f6cbd;--on-accent:#fff;--warn-bg:#fff4ce;--warn-fg:#5c4400}\
+@media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--muted:#9aa0a6;--bg:#1f1f23;--card:#2b2b30;--line:#44474c;--accent:#6cb8f6;--on-accent:#0b1b2b;--warn-bg:#4a3b00;--warn-fg:#ffe083}}\
 *{box-sizing:border-box}\
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}\
 main{max-width:34rem;margin:2rem auto;padding:1.5rem 1.75rem;background:var(--card);border:1px solid var(--line);border-radius:12px}\
@@ -68,7 +68,7 @@ ul.scopes li:last-child{border-bottom:0}\
 ul.scopes code{display:block;color:var(--muted)}\
 form{display:flex;gap:.75rem;justify-content:flex-end;margin-top:1.5rem}\
 button{font:inherit;padding:.55rem 1.3rem;border-radius:8px;border:1px solid var(--line);background:transparent;color:var(--fg);cursor:pointer}\
-button.approve{background:var(--accent);border-color:var(--accent);color:#fff}\
+button.approve{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}\
 a{color:var(--accent)}";
 
 /// The CSP source for [`STYLE`]: `'sha256-<base64 of SHA-256(STYLE)>'` (CSP3 hash-source).
