@@ -5,8 +5,11 @@
 //! sees `invalid_client`. Client ID metadata documents are fetched (size, time and address
 //! limits), validated and cached in KV.
 
+use futures_util::StreamExt as _;
 use m365_core::oauth::registration::{self, CimdPolicy, ClientRecord};
-use worker::{Env, Fetch, Method, Request, RequestInit, RequestRedirect, Result};
+use worker::{
+    AbortController, AbortSignal, Env, Fetch, Method, Request, RequestInit, RequestRedirect, Result,
+};
 
 use crate::durable::rpc::{self, Reply};
 
@@ -94,33 +97,16 @@ async fn load_cimd(
             return Ok(Ok(r));
         }
     }
-    let mut init = RequestInit::new();
-    // Redirects are not followed: a redirect could point at a private address.
-    init.with_method(Method::Get)
-        .with_redirect(RequestRedirect::Manual);
-    let req = Request::new_with_init(url, &init)?;
-    req.headers().set("accept", "application/json")?;
-    let fetched = fetch_with_timeout(req).await;
-    let invalid = |msg: &str| {
-        Ok(Err(LoadError::Invalid(
-            m365_core::oauth::error::OAuthError::invalid_client(format!(
-                "The client ID metadata document could not be used: {msg}"
-            )),
-        )))
+    let (body, cache_control) = match fetch_document(url).await {
+        Ok(fetched) => fetched,
+        Err(why) => {
+            return Ok(Err(LoadError::Invalid(
+                m365_core::oauth::error::OAuthError::invalid_client(format!(
+                    "The client ID metadata document could not be used: {why}"
+                )),
+            )))
+        }
     };
-    let mut resp = match fetched {
-        Ok(Some(r)) => r,
-        Ok(None) => return invalid("fetching it timed out"),
-        Err(e) => return invalid(&format!("fetching it failed ({e})")),
-    };
-    if resp.status_code() != 200 {
-        return invalid(&format!("it answered HTTP {}", resp.status_code()));
-    }
-    let cache_control = resp.headers().get("cache-control").ok().flatten();
-    let body = resp.bytes().await?;
-    if body.len() > MAX_CIMD_BYTES {
-        return invalid("it is larger than 5 KB");
-    }
     let metadata = match registration::validate_cimd_document(url, &body) {
         Ok(m) => m,
         Err(e) => return Ok(Err(LoadError::Invalid(e))),
@@ -140,17 +126,77 @@ async fn load_cimd(
     Ok(Ok(record))
 }
 
-/// Fetch with a time limit; `None` when it took too long.
-async fn fetch_with_timeout(req: Request) -> Result<Option<worker::Response>> {
+/// Fetch a metadata document: no redirects followed, only a 200 accepted, the body read up to
+/// [`MAX_CIMD_BYTES`] and no further, and the whole exchange (headers *and* body) within
+/// [`CIMD_TIMEOUT_MS`]. On timeout, an oversized body or an early return the request is aborted,
+/// so a slow or endless document neither holds this request nor fills its memory. `Err` says why
+/// the document could not be read, for the error page.
+async fn fetch_document(url: &str) -> std::result::Result<(Vec<u8>, Option<String>), String> {
     use futures_util::future::{select, Either};
-    let fetcher = Fetch::Request(req);
-    let fetch = Box::pin(fetcher.send());
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let work = Box::pin(fetch_and_read(url, &signal));
     let timer = Box::pin(worker::Delay::from(std::time::Duration::from_millis(
         CIMD_TIMEOUT_MS,
     )));
-    let outcome = match select(fetch, timer).await {
-        Either::Left((r, _)) => r.map(Some),
-        Either::Right(_) => Ok(None),
+    let outcome = match select(work, timer).await {
+        Either::Left((fetched, _)) => fetched,
+        Either::Right(_) => Err(format!(
+            "fetching it took longer than {} seconds",
+            CIMD_TIMEOUT_MS / 1000
+        )),
     };
+    // Release the connection whatever happened (a no-op once the body was read to its end).
+    controller.abort();
     outcome
+}
+
+async fn fetch_and_read(
+    url: &str,
+    signal: &AbortSignal,
+) -> std::result::Result<(Vec<u8>, Option<String>), String> {
+    let too_big = || format!("it is larger than {} KB", MAX_CIMD_BYTES / 1024);
+    let mut init = RequestInit::new();
+    // Redirects are not followed (CIMD: MUST NOT): a redirect could point at a private address.
+    init.with_method(Method::Get)
+        .with_redirect(RequestRedirect::Manual);
+    let req = Request::new_with_init(url, &init).map_err(|e| format!("invalid request ({e})"))?;
+    req.headers()
+        .set("accept", "application/json")
+        .map_err(|e| format!("invalid request ({e})"))?;
+    let mut resp = Fetch::Request(req)
+        .send_with_signal(signal)
+        .await
+        .map_err(|e| format!("fetching it failed ({e})"))?;
+    if resp.status_code() != 200 {
+        return Err(format!("it answered HTTP {}", resp.status_code()));
+    }
+    let header = |name: &str| resp.headers().get(name).ok().flatten();
+    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_CIMD_BYTES as u64) {
+        return Err(too_big());
+    }
+    let cache_control = header("cache-control");
+    let Ok(mut stream) = resp.stream() else {
+        // No stream: an empty body (or one already in memory).
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| format!("reading it failed ({e})"))?;
+        return if body.len() > MAX_CIMD_BYTES {
+            Err(too_big())
+        } else {
+            Ok((body, cache_control))
+        };
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| format!("reading it failed ({e})"))?;
+        if body.len() + chunk.len() > MAX_CIMD_BYTES {
+            // Dropping the stream cancels the rest of the body.
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, cache_control))
 }
