@@ -50,7 +50,10 @@ const MAX_ID_TOKEN_LEN: usize = 64 * 1024;
 /// Graph delegated permissions this server may ask for, in canonical spelling, with the text the
 /// consent page shows for them (wording after Microsoft's permission descriptions).
 pub const KNOWN_GRAPH_SCOPES: &[(&str, &str)] = &[
-    ("User.Read", "Read your profile (name, email address, job title)"),
+    (
+        "User.Read",
+        "Read your profile (name, email address, job title)",
+    ),
     (
         "User.ReadBasic.All",
         "Read the basic profiles of people in your organization",

@@ -3,8 +3,10 @@
 //! it natively and nothing in here can panic on wasm32 for want of a clock.
 
 pub mod entra;
+pub mod graph;
 pub mod health;
 pub mod log;
+pub mod mcp;
 pub mod oauth;
 pub mod request_id;
 pub mod routes;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, get as httpGet } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startStack } from './harness.mjs';
-import { Browser, decodeEntities, pkce } from './oauth_user.mjs';
+import { approveConsent, authorize, authorizeUrl as buildAuthorizeUrl, Browser, decodeEntities, pkce, signInAtMicrosoft, tokenRequest as postToken } from './oauth_user.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 /** The worker's limits (src/oauth/clients.rs). */
@@ -73,18 +73,9 @@ after(async () => {
   await docs?.close();
 });
 
-function authorizeUrl(clientId, challenge, extra = {}) {
-  const p = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st-cimd',
-    code_challenge: challenge, code_challenge_method: 'S256', resource: `${stack.url}/mcp`, scope: 'User.Read Mail.Read', ...extra,
-  });
-  return `${stack.url}/authorize?${p}`;
-}
+const authorizeUrl = (clientId, challenge, extra = {}) => buildAuthorizeUrl(stack.url, { client_id: clientId, redirect_uri: REDIRECT, state: 'st-cimd', code_challenge: challenge, ...extra });
 
-async function tokenRequest(params) {
-  const r = await fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
-  return { status: r.status, json: await r.json(), headers: r.headers };
-}
+const tokenRequest = (params) => postToken(stack.url, params);
 
 /** GET /authorize in a fresh browser and expect the error page (400, no redirect). Returns its
  * message. */
@@ -99,25 +90,8 @@ async function expectErrorPage(clientId, extra = {}) {
   return decodeEntities(message);
 }
 
-/** Approve the consent page shown at `url`, sign in at the sandbox, return the redirect back to
- * the client. */
-async function approveAndSignIn(browser, url, consentHtml, userName = 'Adele Vance') {
-  let r = await browser.submitForm(url, consentHtml, { button: { name: 'decision', value: 'approve' } });
-  assert.equal(r.status, 200);
-  const upstream = decodeEntities((await r.text()).match(/http-equiv="refresh" content="0;url=([^"]+)"/)[1]);
-  r = await browser.request(upstream);
-  assert.equal(r.status, 200, 'sandbox sign-in page');
-  const signin = await r.text();
-  const button = [...signin.matchAll(/<button[^>]*name="user"[^>]*value="([^"]+)"[^>]*>([\s\S]*?)<\/button>/g)].find((m) => m[2].includes(userName));
-  assert.ok(button, `sign-in page lists ${userName}`);
-  r = await browser.submitForm(upstream, signin, { button: { name: 'user', value: decodeEntities(button[1]) } });
-  assert.equal(r.status, 302);
-  const callback = r.headers.get('location');
-  assert.ok(callback.startsWith(`${stack.url}/callback`), callback);
-  r = await browser.request(callback);
-  assert.equal(r.status, 302, `callback: ${r.status} ${await r.clone().text()}`);
-  return new URL(r.headers.get('location'));
-}
+/** A complete authorization in a new browser: consent, sign-in, back to the client. */
+const authorizeFresh = (clientId, challenge) => authorize(new Browser(), authorizeUrl(clientId, challenge), { workerUrl: stack.url });
 
 describe('client ID metadata documents', () => {
   test('the authorization server advertises CIMD support', async () => {
@@ -140,7 +114,8 @@ describe('client ID metadata documents', () => {
     assert.ok(consent.includes(`id="client-id">${clientId}<`), 'the client id URL is shown');
     assert.equal(docs.hits(path), 1, 'the document was fetched');
 
-    const back = await approveAndSignIn(browser, url, consent);
+    const upstream = await approveConsent(browser, url, consent);
+    const back = await signInAtMicrosoft(browser, upstream, { workerUrl: stack.url });
     assert.equal(back.origin + back.pathname, REDIRECT);
     assert.equal(back.searchParams.get('state'), 'st-cimd');
     assert.equal(back.searchParams.get('iss'), stack.url);
@@ -167,7 +142,7 @@ describe('client ID metadata documents', () => {
     const otherPath = '/apps/valid/other.json';
     docs.json(otherPath, documentFor(otherPath));
     const second = pkce();
-    const back2 = await approveAndSignInFresh(clientId, second.challenge);
+    const back2 = await authorizeFresh(clientId, second.challenge);
     const stolen = await tokenRequest({ grant_type: 'authorization_code', code: back2.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: second.verifier, client_id: docs.url(otherPath) });
     assert.equal(stolen.status, 400, JSON.stringify(stolen.json));
     assert.equal(stolen.json.error, 'invalid_grant');
@@ -369,7 +344,7 @@ describe('client ID metadata documents', () => {
     }
     assert.equal(docs.hits(path), 1, 'the second authorization used the cached document');
     const { verifier, challenge } = pkce();
-    const back = await approveAndSignInFresh(clientId, challenge);
+    const back = await authorizeFresh(clientId, challenge);
     const t = await tokenRequest({ grant_type: 'authorization_code', code: back.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier, client_id: clientId });
     assert.equal(t.status, 200, JSON.stringify(t.json));
     assert.equal(docs.hits(path), 1, 'the token endpoint used the cached document');
@@ -399,12 +374,3 @@ describe('client ID metadata documents', () => {
     assert.equal(docs.hits(later), 2, 'the 404 was not cached');
   });
 });
-
-/** A complete authorization in a new browser: consent, sign-in, back to the client. */
-async function approveAndSignInFresh(clientId, challenge) {
-  const browser = new Browser();
-  const url = authorizeUrl(clientId, challenge);
-  const r = await browser.request(url);
-  assert.equal(r.status, 200);
-  return approveAndSignIn(browser, url, await r.text());
-}

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, startStack } from './harness.mjs';
-import { Browser, decodeEntities } from './oauth_user.mjs';
+import { authorize, Browser, registerClient } from './oauth_user.mjs';
 
 const CLI = join(ROOT, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 const EXPECTED_FAILURES = join(ROOT, 'tests', 'e2e', 'conformance-auth-expected-failures.txt');
@@ -107,24 +107,8 @@ async function listScenarios() {
 
 /** Play the user for the suite's authorization URL: consent page, sandbox sign-in, then the
  * redirect back, which lands on the suite's callback server. */
-async function playBrowser(authorizeUrl, userName = 'Adele Vance') {
-  const browser = new Browser();
-  let r = await browser.request(authorizeUrl);
-  const consent = await r.text();
-  assert.equal(r.status, 200, `consent page: ${r.status}\n${consent.slice(0, 500)}`);
-  r = await browser.submitForm(authorizeUrl, consent, { button: { name: 'decision', value: 'approve' } });
-  assert.equal(r.status, 200, 'consent approved');
-  const upstream = decodeEntities((await r.text()).match(/http-equiv="refresh" content="0;url=([^"]+)"/)[1]);
-  r = await browser.request(upstream);
-  assert.equal(r.status, 200, 'sandbox sign-in page');
-  const signin = await r.text();
-  const button = [...signin.matchAll(/<button[^>]*name="user"[^>]*value="([^"]+)"[^>]*>([\s\S]*?)<\/button>/g)].find((m) => m[2].includes(userName));
-  assert.ok(button, `sign-in page lists ${userName}`);
-  r = await browser.submitForm(upstream, signin, { button: { name: 'user', value: decodeEntities(button[1]) } });
-  assert.equal(r.status, 302, 'sandbox redirects to our callback');
-  r = await browser.request(r.headers.get('location'));
-  assert.equal(r.status, 302, `our callback: ${r.status} ${await r.clone().text()}`);
-  const back = r.headers.get('location');
+async function playBrowser(authorizeUrl) {
+  const back = await authorize(new Browser(), authorizeUrl, { workerUrl: stack.url });
   // The suite's callback server answers and hands the URL to the waiting scenario.
   const done = await fetch(back);
   assert.equal(done.status, 200, `suite callback at ${back}`);
@@ -210,13 +194,9 @@ function assertAgainstBaseline(run, listed) {
 }
 
 async function registerPublicClient(redirectUri, name) {
-  const r = await fetch(`${stack.url}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: name, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', application_type: 'native' }),
-  });
-  assert.equal(r.status, 201);
-  return (await r.json()).client_id;
+  const { status, json } = await registerClient(stack.url, { client_name: name, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', application_type: 'native' });
+  assert.equal(status, 201, JSON.stringify(json));
+  return json.client_id;
 }
 
 describe('conformance suite: authorization server scenarios', () => {

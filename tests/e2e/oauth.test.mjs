@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startStack } from './harness.mjs';
-import { Browser, decodeEntities, pkce } from './oauth_user.mjs';
+import { authorize, authorizeUrl as buildAuthorizeUrl, Browser, continuePageTarget, pkce, registerClient, tokenRequest as postToken } from './oauth_user.mjs';
 
 let stack;
 before(async () => { stack = await startStack(); });
@@ -14,59 +14,26 @@ after(async () => { await stack?.stop(); });
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
-async function register(body = {}) {
-  const r = await fetch(`${stack.url}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'E2E Client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...body }),
+const register = (body = {}) => registerClient(stack.url, { client_name: 'E2E Client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...body });
+
+const authorizeUrl = (clientId, challenge, extra = {}) => buildAuthorizeUrl(stack.url, { client_id: clientId, redirect_uri: REDIRECT, state: 'st-123', code_challenge: challenge, ...extra });
+
+const tokenRequest = (params) => postToken(stack.url, params);
+
+/** Run the whole browser part: consent (approve) and sandbox sign-in. Returns the final redirect
+ * to the client. */
+function signIn(browser, url) {
+  return authorize(browser, url, {
+    workerUrl: stack.url,
+    checkConsent: (consent) => {
+      assert.match(consent, /E2E Client/);
+      assert.match(consent, /127\.0\.0\.1/, 'the redirect host is shown');
+    },
+    checkUpstream: (up) => {
+      assert.equal(up.searchParams.get('resource'), null, 'no resource parameter goes to Microsoft');
+      assert.equal(up.searchParams.get('code_challenge_method'), 'S256');
+    },
   });
-  return { status: r.status, json: await r.json() };
-}
-
-function authorizeUrl(clientId, challenge, extra = {}) {
-  const p = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st-123',
-    code_challenge: challenge, code_challenge_method: 'S256', resource: `${stack.url}/mcp`, scope: 'User.Read Mail.Read', ...extra,
-  });
-  return `${stack.url}/authorize?${p}`;
-}
-
-/** Run the whole browser part: consent (approve) and sandbox sign-in as `userName`. Returns the
- * final redirect to the client. */
-async function signIn(browser, url, { userName = 'Adele Vance' } = {}) {
-  let r = await browser.request(url);
-  assert.equal(r.status, 200, `consent page: ${r.status}`);
-  const consent = await r.text();
-  assert.match(consent, /E2E Client/);
-  assert.match(consent, /127\.0\.0\.1/, 'the redirect host is shown');
-  r = await browser.submitForm(url, consent, { button: { name: 'decision', value: 'approve' } });
-  assert.equal(r.status, 200);
-  const cont = await r.text();
-  const upstream = decodeEntities(cont.match(/http-equiv="refresh" content="0;url=([^"]+)"/)[1]);
-  const up = new URL(upstream);
-  assert.equal(up.searchParams.get('resource'), null, 'no resource parameter goes to Microsoft');
-  assert.equal(up.searchParams.get('code_challenge_method'), 'S256');
-  return continueAtMicrosoft(browser, upstream, userName);
-}
-
-async function continueAtMicrosoft(browser, upstream, userName) {
-  let r = await browser.request(upstream);
-  assert.equal(r.status, 200, 'sandbox sign-in page');
-  const signin = await r.text();
-  const button = [...signin.matchAll(/<button[^>]*name="user"[^>]*value="([^"]+)"[^>]*>([\s\S]*?)<\/button>/g)].find((m) => m[2].includes(userName));
-  assert.ok(button, `sign-in page lists ${userName}`);
-  r = await browser.submitForm(upstream, signin, { button: { name: 'user', value: decodeEntities(button[1]) } });
-  assert.equal(r.status, 302);
-  const callback = r.headers.get('location');
-  assert.ok(callback.startsWith(`${stack.url}/callback`), callback);
-  r = await browser.request(callback);
-  assert.equal(r.status, 302, `callback: ${r.status} ${await r.clone().text()}`);
-  return new URL(r.headers.get('location'));
-}
-
-async function tokenRequest(params) {
-  const r = await fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
-  return { status: r.status, json: await r.json(), headers: r.headers };
 }
 
 describe('authorization server', () => {
@@ -157,7 +124,7 @@ describe('authorization server', () => {
     const url = authorizeUrl(other.client_id, pkce().challenge);
     const page = await (await fresh.request(url)).text();
     const r = await fresh.submitForm(url, page, { button: { name: 'decision', value: 'deny' } });
-    const target = new URL(decodeEntities((await r.text()).match(/content="0;url=([^"]+)"/)[1]));
+    const target = new URL(continuePageTarget(await r.text()));
     assert.equal(target.searchParams.get('error'), 'access_denied');
     assert.equal(target.searchParams.get('state'), 'st-123');
     assert.equal(target.searchParams.get('iss'), stack.url);

@@ -2,7 +2,17 @@
 // worker's consent page and picks a user on the sandbox's Microsoft sign-in page. Pages are
 // parsed with small regular expressions on purpose: the forms are ours and simple, and a test
 // that needs a DOM for them would be hiding a page that has grown too complex.
+//
+// The steps, each asserting what it goes through:
+//   authorize(browser, url, opts)                  = GET the consent page, then the two below
+//   approveConsent(browser, url, consentHtml)      → the upstream (Microsoft) authorize URL
+//   signInAtMicrosoft(browser, upstreamUrl, opts)  → the redirect back to the client (a URL)
+// and the client's side of the worker's endpoints: authorizeUrl, registerClient, tokenRequest.
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+
+/** The user picked on the sandbox sign-in page unless a test says otherwise. */
+export const DEFAULT_USER = 'Adele Vance';
 
 export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
@@ -59,4 +69,82 @@ export class Browser {
 
 export function decodeEntities(s) {
   return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** The target of the worker's continue page (the 200 answer to the consent POST, which navigates
+ * by `<meta http-equiv="refresh">`; `render_continue_page` in core/src/oauth/consent.rs). */
+export function continuePageTarget(html) {
+  const m = html.match(/http-equiv="refresh" content="0;url=([^"]+)"/);
+  assert.ok(m, `not a continue page:\n${html.slice(0, 500)}`);
+  return decodeEntities(m[1]);
+}
+
+/** The worker's /authorize URL: `params` (client_id, redirect_uri, state, code_challenge, and any
+ * overrides) over the defaults (S256, resource `<workerUrl>/mcp`, scope `User.Read Mail.Read`). */
+export function authorizeUrl(workerUrl, { client_id, redirect_uri, state, code_challenge, ...extra }) {
+  const p = new URLSearchParams({
+    response_type: 'code', client_id, redirect_uri, state,
+    code_challenge, code_challenge_method: 'S256', resource: `${workerUrl}/mcp`, scope: 'User.Read Mail.Read', ...extra,
+  });
+  return `${workerUrl}/authorize?${p}`;
+}
+
+/** Dynamic client registration: POST `body` (JSON) to /register. Returns { status, json }. */
+export async function registerClient(workerUrl, body) {
+  const r = await fetch(`${workerUrl}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: await r.json() };
+}
+
+/** POST `params` (form-encoded) to /token. Returns { status, json, headers }. */
+export async function tokenRequest(workerUrl, params) {
+  const r = await fetch(`${workerUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+  return { status: r.status, json: await r.json(), headers: r.headers };
+}
+
+/** Approve the consent page `consentHtml` shown at `url`. The POST answers 200 with a continue
+ * page; returns its target, the upstream (Microsoft) authorize URL, as a string. */
+export async function approveConsent(browser, url, consentHtml) {
+  const r = await browser.submitForm(url, consentHtml, { button: { name: 'decision', value: 'approve' } });
+  const html = await r.text();
+  assert.equal(r.status, 200, `consent approved: ${r.status}\n${html.slice(0, 500)}`);
+  return continuePageTarget(html);
+}
+
+/** At the sandbox's Microsoft sign-in page `upstreamUrl`, pick `userName`; the sandbox redirects
+ * to the worker's /callback (under `workerUrl`), which redirects back to the client. Returns that
+ * last redirect's target as a URL (it is not followed). */
+export async function signInAtMicrosoft(browser, upstreamUrl, { userName = DEFAULT_USER, workerUrl }) {
+  assert.ok(workerUrl, 'signInAtMicrosoft needs the worker URL');
+  let r = await browser.request(upstreamUrl);
+  assert.equal(r.status, 200, 'sandbox sign-in page');
+  const signin = await r.text();
+  const button = [...signin.matchAll(/<button[^>]*name="user"[^>]*value="([^"]+)"[^>]*>([\s\S]*?)<\/button>/g)].find((m) => m[2].includes(userName));
+  assert.ok(button, `sign-in page lists ${userName}`);
+  r = await browser.submitForm(upstreamUrl, signin, { button: { name: 'user', value: decodeEntities(button[1]) } });
+  assert.equal(r.status, 302, 'sandbox redirects to our callback');
+  const callback = r.headers.get('location');
+  assert.ok(callback.startsWith(`${workerUrl}/callback`), callback);
+  r = await browser.request(callback);
+  assert.equal(r.status, 302, `callback: ${r.status} ${await r.clone().text()}`);
+  return new URL(r.headers.get('location'));
+}
+
+/**
+ * The whole user part of an authorization at the worker's /authorize `url`: the consent page
+ * (must be shown: 200), Approve, the sandbox sign-in as `userName`, /callback. Returns the
+ * redirect back to the client as a URL. Optional checks on the way: `checkConsent(html)` on the
+ * consent page, `checkUpstream(url)` on the upstream authorize URL (a URL).
+ */
+export async function authorize(browser, url, { userName = DEFAULT_USER, workerUrl, checkConsent, checkUpstream }) {
+  const r = await browser.request(url);
+  const consent = await r.text();
+  assert.equal(r.status, 200, `consent page: ${r.status}\n${consent.slice(0, 500)}`);
+  await checkConsent?.(consent);
+  const upstream = await approveConsent(browser, url, consent);
+  await checkUpstream?.(new URL(upstream));
+  return signInAtMicrosoft(browser, upstream, { userName, workerUrl });
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startStack } from './harness.mjs';
-import { Browser, decodeEntities } from './oauth_user.mjs';
+import { authorize, Browser } from './oauth_user.mjs';
 
 let stack;
 before(async () => { stack = await startStack(); });
@@ -47,19 +47,10 @@ test('TypeScript SDK: discovery, registration, PKCE, consent, sign-in, token, re
   assert.equal(authUrl.searchParams.get('resource'), serverUrl);
 
   // The user: consent page, then the sandbox's Microsoft sign-in, then back to the client.
-  const browser = new Browser();
-  let r = await browser.request(authUrl.toString());
-  assert.equal(r.status, 200);
-  const page = await r.text();
-  assert.match(page, /SDK Test Client/);
-  r = await browser.submitForm(authUrl.toString(), page, { button: { name: 'decision', value: 'approve' } });
-  const upstream = decodeEntities((await r.text()).match(/content="0;url=([^"]+)"/)[1]);
-  r = await browser.request(upstream);
-  const signin = await r.text();
-  const adele = signin.match(/<button[^>]*name="user"[^>]*value="([^"]+)"[^>]*>[^<]*Adele Vance/);
-  r = await browser.submitForm(upstream, signin, { button: { name: 'user', value: decodeEntities(adele[1]) } });
-  r = await browser.request(r.headers.get('location'));
-  const back = new URL(r.headers.get('location'));
+  const back = await authorize(new Browser(), authUrl.toString(), {
+    workerUrl: stack.url,
+    checkConsent: (page) => assert.match(page, /SDK Test Client/),
+  });
   assert.equal(back.origin + back.pathname, provider.redirectUrl);
   assert.equal(back.searchParams.get('iss'), stack.url);
 

@@ -1,0 +1,292 @@
+//! `get_profile`: who the signed-in user is, and the mailbox time zone and language every date
+//! and reply depends on.
+//!
+//! Graph: `GET /me` (user-get) and `GET /me/mailboxSettings` (user-get-mailboxsettings), sent as
+//! one `$batch` with two sub-requests, so one round trip. When the mailbox settings cannot be
+//! read (no Exchange mailbox, `MailboxSettings.Read` not granted) the profile is still returned,
+//! with `timeZone: null` and the reason in the text.
+
+use serde_json::{json, Value};
+
+use crate::graph::{BatchRequest, GraphError, GraphPath, GraphRequest, LocalBoxFuture};
+use crate::mcp::session::LogLevel;
+use crate::mcp::tool::{
+    static_schema, Tool, ToolAnnotations, ToolContext, ToolError, ToolOutcome, ToolOutput,
+};
+
+/// Fields read from `/me`.
+pub const USER_FIELDS: &[&str] = &[
+    "displayName",
+    "mail",
+    "userPrincipalName",
+    "id",
+    "jobTitle",
+    "preferredLanguage",
+];
+/// Fields read from `/me/mailboxSettings`.
+pub const SETTINGS_FIELDS: &[&str] = &["timeZone", "language"];
+
+/// Arguments: none.
+const INPUT_SCHEMA: &str = r#"{"type":"object","properties":{},"additionalProperties":false}"#;
+
+/// `structuredContent`. Kept as JSON text: parsing it costs one call, where `json!` would
+/// compile into dozens of map inserts (bundle size).
+const OUTPUT_SCHEMA: &str = r#"{"type":"object","properties":{
+"displayName":{"type":["string","null"],"description":"The user's display name."},
+"email":{"type":["string","null"],"description":"Primary SMTP address; null when the account has none."},
+"userPrincipalName":{"type":["string","null"],"description":"Sign-in name; not always a deliverable address."},
+"id":{"type":"string","description":"Directory object id of the user."},
+"jobTitle":{"type":["string","null"],"description":"Job title from the directory."},
+"timeZone":{"type":["string","null"],"description":"Mailbox time zone (a Windows or IANA name); null when the mailbox settings are unavailable."},
+"language":{"type":["string","null"],"description":"Mailbox language as a locale such as en-US, else the preferred language."}},
+"required":["displayName","email","userPrincipalName","id","jobTitle","timeZone","language"],
+"additionalProperties":false}"#;
+
+/// The `get_profile` tool.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GetProfile;
+
+impl GetProfile {
+    /// The one Graph request this tool sends.
+    pub fn batch() -> BatchRequest {
+        BatchRequest::new()
+            .add("me", GraphRequest::get(GraphPath::me()).select(USER_FIELDS))
+            .and_then(|b| {
+                b.add(
+                    "settings",
+                    GraphRequest::get(GraphPath::me().segment("mailboxSettings"))
+                        .select(SETTINGS_FIELDS),
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    /// The structured result and its text line, from the two Graph answers.
+    pub fn shape(me: &Value, settings: Result<Value, GraphError>) -> ToolOutput {
+        let text_field = |v: &Value, k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let display_name = text_field(me, "displayName");
+        let email = text_field(me, "mail");
+        let upn = text_field(me, "userPrincipalName");
+        let id = text_field(me, "id").unwrap_or_default();
+        let job_title = text_field(me, "jobTitle");
+        let (time_zone, mailbox_language, settings_note) = match &settings {
+            Ok(s) => (
+                text_field(s, "timeZone"),
+                s.get("language").and_then(|l| text_field(l, "locale")),
+                None,
+            ),
+            Err(e) => (
+                None,
+                None,
+                Some(if e.status == 403 {
+                    format!(
+                        "Mailbox settings (time zone, language) could not be read ({}): the \
+                         MailboxSettings.Read permission is missing; the user can grant it by \
+                         reconnecting this connector.",
+                        e.code
+                    )
+                } else {
+                    format!(
+                        "Mailbox settings (time zone, language) could not be read. {}",
+                        e.tool_message(&["MailboxSettings.Read"])
+                    )
+                }),
+            ),
+        };
+        let language = mailbox_language.or_else(|| text_field(me, "preferredLanguage"));
+
+        let mut text = display_name
+            .clone()
+            .unwrap_or_else(|| "(no display name)".to_owned());
+        match &email {
+            Some(e) => text.push_str(&format!(" <{e}>")),
+            None => text.push_str(" (no email address)"),
+        }
+        if let Some(u) = upn.as_ref().filter(|u| Some(*u) != email.as_ref()) {
+            text.push_str(&format!(" · sign-in name: {u}"));
+        }
+        if let Some(j) = &job_title {
+            text.push_str(&format!(" · job title: {j}"));
+        }
+        text.push_str(&format!(
+            " · time zone: {} · language: {} · user id: {id}",
+            time_zone.as_deref().unwrap_or("unknown"),
+            language.as_deref().unwrap_or("unknown"),
+        ));
+        if let Some(note) = settings_note {
+            text.push('\n');
+            text.push_str(&note);
+        }
+        ToolOutput {
+            text,
+            structured: Some(json!({
+                "displayName": display_name,
+                "email": email,
+                "userPrincipalName": upn,
+                "id": id,
+                "jobTitle": job_title,
+                "timeZone": time_zone,
+                "language": language,
+            })),
+        }
+    }
+
+    async fn run(&self, cx: &ToolContext<'_>) -> ToolOutcome {
+        if cx.is_cancelled() {
+            return Err(ToolError::cancelled());
+        }
+        cx.progress(
+            0.0,
+            Some(1.0),
+            Some("Reading the profile and mailbox settings"),
+        );
+        cx.log(
+            LogLevel::Debug,
+            json!({ "tool": "get_profile", "graph": "$batch", "requests": 2 }),
+        );
+        let mut responses = cx
+            .send_batch(&Self::batch())
+            .await
+            .map_err(|e| cx.graph_error(&e))?;
+        let me = responses.take("me").map_err(|e| cx.graph_error(&e))?;
+        let output = Self::shape(&me, responses.take("settings"));
+        cx.progress(1.0, Some(1.0), None);
+        Ok(output)
+    }
+}
+
+impl Tool for GetProfile {
+    fn name(&self) -> &'static str {
+        "get_profile"
+    }
+
+    fn title(&self) -> &'static str {
+        "Get my profile"
+    }
+
+    fn description(&self) -> &'static str {
+        "Get the signed-in user's profile: display name, email address, sign-in name (user \
+         principal name), job title, user id, and the mailbox time zone and language. Call it \
+         once when you need to know who the user is (to sign or address mail, to tell \"me\" apart \
+         from others) or which time zone to read and write dates in; reuse the answer instead of \
+         calling it again. Takes no arguments."
+    }
+
+    fn input_schema(&self) -> Value {
+        static_schema(INPUT_SCHEMA)
+    }
+
+    fn output_schema(&self) -> Option<Value> {
+        Some(static_schema(OUTPUT_SCHEMA))
+    }
+
+    fn annotations(&self) -> ToolAnnotations {
+        ToolAnnotations::READ_ONLY
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        &["User.Read", "MailboxSettings.Read"]
+    }
+
+    fn call<'a>(
+        &'a self,
+        _args: &'a Value,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolOutcome> {
+        Box::pin(self.run(cx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::schema;
+
+    fn me() -> Value {
+        json!({"displayName":"Adele Vance","mail":"AdeleV@contoso.com","userPrincipalName":"AdeleV@contoso.com",
+            "id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","jobTitle":"Retail Manager","preferredLanguage":"en-US"})
+    }
+
+    #[test]
+    fn static_schemas_parse() {
+        assert_eq!(GetProfile.input_schema()["type"], "object");
+        let out = GetProfile.output_schema().unwrap();
+        assert_eq!(out["required"].as_array().map(Vec::len), Some(7));
+        assert!(schema::unknown_keywords(&out).is_empty());
+    }
+
+    #[test]
+    fn batch_is_two_selected_reads() {
+        let b = GetProfile::batch();
+        assert_eq!(b.len(), 2);
+        let body: Value = serde_json::from_slice(
+            b.to_http("https://g/v1.0")
+                .body
+                .as_deref()
+                .unwrap_or_default(),
+        )
+        .unwrap();
+        assert_eq!(
+            body["requests"][0]["url"],
+            "/me?$select=displayName,mail,userPrincipalName,id,jobTitle,preferredLanguage"
+        );
+        assert_eq!(
+            body["requests"][1]["url"],
+            "/me/mailboxSettings?$select=timeZone,language"
+        );
+    }
+
+    #[test]
+    fn shape_conforms_to_the_output_schema() {
+        let out = GetProfile::shape(
+            &me(),
+            Ok(
+                json!({"timeZone":"Pacific Standard Time","language":{"locale":"en-GB","displayName":"English"}}),
+            ),
+        );
+        let structured = out.structured.clone().unwrap();
+        assert_eq!(
+            schema::validate(&GetProfile.output_schema().unwrap(), &structured),
+            Ok(())
+        );
+        assert_eq!(structured["timeZone"], "Pacific Standard Time");
+        assert_eq!(structured["language"], "en-GB", "the mailbox language wins");
+        assert_eq!(
+            out.text,
+            "Adele Vance <AdeleV@contoso.com> · job title: Retail Manager · time zone: Pacific Standard Time · \
+             language: en-GB · user id: 87d349ed-44d7-43e1-9a83-5f2406dee5bd"
+        );
+    }
+
+    #[test]
+    fn missing_settings_and_fields_degrade() {
+        let err = GraphError::from_parts(
+            403,
+            None,
+            &json!({"error":{"code":"ErrorAccessDenied","message":"Access is denied."}}),
+        );
+        let out = GetProfile::shape(
+            &json!({"id":"x","userPrincipalName":"u@x.onmicrosoft.com"}),
+            Err(err),
+        );
+        let s = out.structured.clone().unwrap();
+        assert_eq!(
+            schema::validate(&GetProfile.output_schema().unwrap(), &s),
+            Ok(())
+        );
+        assert_eq!(s["timeZone"], Value::Null);
+        assert_eq!(s["email"], Value::Null);
+        assert!(out.text.contains("(no email address)"), "{}", out.text);
+        assert!(out.text.contains("MailboxSettings.Read"), "{}", out.text);
+        assert!(
+            out.text.contains("sign-in name: u@x.onmicrosoft.com"),
+            "{}",
+            out.text
+        );
+    }
+}
