@@ -3,14 +3,16 @@
 //! probes, fetches, clock and randomness) and translates types at the edge.
 
 mod durable;
+mod graph_client;
 mod health;
 mod logging;
+mod mcp;
 mod oauth;
 
 use m365_core::routes::{self, Route};
 use worker::{event, Context, Env, Request, Response, Result};
 
-pub use durable::{records::Records, user_state::UserState};
+pub use durable::{mcp_session::McpSession, records::Records, user_state::UserState};
 
 /// Build identity, fixed at compile time (see build.rs).
 pub(crate) const BUILD: m365_core::health::BuildInfo = m365_core::health::BuildInfo {
@@ -54,6 +56,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 async fn dispatch(req: Request, env: &Env, method: &str, path: &str) -> Result<Response> {
     match routes::route(method, path, test_routes_enabled(env)) {
+        Route::Mcp => mcp::mcp(req, env, "/mcp").await,
+        Route::SsePost => mcp::mcp(req, env, "/sse").await,
+        Route::SseStream => mcp::sse_stream(req, env).await,
+        Route::SseMessage => mcp::sse_message(req, env).await,
         Route::WellKnown => oauth::well_known(&req, env).await,
         Route::Register => oauth::register(req, env).await,
         Route::Authorize => oauth::authorize(&req, env).await,

@@ -12,6 +12,13 @@ pub enum Route {
     /// the user's Microsoft token from the vault; test routes only (the resource-server path
     /// end to end before the MCP endpoint exists).
     TestGraphMe,
+    /// `/mcp`: Streamable HTTP (POST, GET, DELETE).
+    Mcp,
+    /// `GET /sse`: the 2024-11-05 HTTP+SSE stream; `POST /sse`: plain JSON-RPC.
+    SseStream,
+    SsePost,
+    /// `POST /sse/message`, `/messages`, `/message`: the HTTP+SSE message endpoint.
+    SseMessage,
     /// `GET /.well-known/…`: authorization server and protected resource metadata (RFC 8414,
     /// RFC 9728, OpenID discovery), resolved further by `oauth::metadata`.
     WellKnown,
@@ -53,6 +60,12 @@ pub fn route(method: &str, path: &str, test_routes: bool) -> Route {
         {
             Route::WellKnown
         }
+        (_, "/mcp") => Route::Mcp,
+        ("GET", "/sse") => Route::SseStream,
+        ("POST", "/sse") => Route::SsePost,
+        (_, "/sse") => Route::MethodNotAllowed("GET, POST"),
+        ("POST", "/sse/message" | "/messages" | "/message") => Route::SseMessage,
+        (_, "/sse/message" | "/messages" | "/message") => Route::MethodNotAllowed("POST"),
         ("POST", "/register") => Route::Register,
         (_, "/register") => Route::MethodNotAllowed("POST"),
         ("GET", "/authorize") => Route::Authorize,

@@ -148,3 +148,41 @@ export async function authorize(browser, url, { userName = DEFAULT_USER, workerU
   await checkUpstream?.(new URL(upstream));
   return signInAtMicrosoft(browser, upstream, { userName, workerUrl });
 }
+
+/** An OAuthClientProvider keeping everything in memory and recording the authorization URL. */
+export class MemoryProvider {
+  constructor(clientName = 'SDK Test Client') {
+    this.redirectUrl = 'http://127.0.0.1:9/oauth/callback';
+    this.clientMetadata = {
+      client_name: clientName,
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+    this.store = {};
+  }
+  clientInformation() { return this.store.client; }
+  saveClientInformation(c) { this.store.client = c; }
+  tokens() { return this.store.tokens; }
+  saveTokens(t) { this.store.tokens = t; }
+  redirectToAuthorization(url) { this.store.authorizationUrl = url; }
+  saveCodeVerifier(v) { this.store.verifier = v; }
+  codeVerifier() { return this.store.verifier; }
+  discoveryState() { return this.store.discovery; }
+  saveDiscoveryState(d) { this.store.discovery = d; }
+}
+
+
+/** Sign in through the TypeScript SDK's `auth()` (discovery, registration, PKCE) with the
+ * headless user; returns the provider holding the tokens. */
+export async function sdkSignIn(workerUrl, serverUrl, { clientName = 'SDK Test Client', userName = DEFAULT_USER } = {}) {
+  const { auth } = await import('@modelcontextprotocol/sdk/client/auth.js');
+  const provider = new MemoryProvider(clientName);
+  const first = await auth(provider, { serverUrl });
+  if (first !== 'REDIRECT') throw new Error(`expected REDIRECT, got ${first}`);
+  const back = await authorize(new Browser(), provider.store.authorizationUrl.toString(), { workerUrl, userName });
+  const done = await auth(provider, { serverUrl, authorizationCode: back.searchParams.get('code') });
+  if (done !== 'AUTHORIZED') throw new Error(`expected AUTHORIZED, got ${done}`);
+  return provider;
+}

@@ -6,35 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startStack } from './harness.mjs';
-import { authorize, Browser } from './oauth_user.mjs';
+import { authorize, Browser, MemoryProvider } from './oauth_user.mjs';
 
 let stack;
 before(async () => { stack = await startStack(); });
 after(async () => { await stack?.stop(); });
-
-/** An OAuthClientProvider keeping everything in memory and recording the authorization URL. */
-class MemoryProvider {
-  constructor() {
-    this.redirectUrl = 'http://127.0.0.1:9/oauth/callback';
-    this.clientMetadata = {
-      client_name: 'SDK Test Client',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-    this.store = {};
-  }
-  clientInformation() { return this.store.client; }
-  saveClientInformation(c) { this.store.client = c; }
-  tokens() { return this.store.tokens; }
-  saveTokens(t) { this.store.tokens = t; }
-  redirectToAuthorization(url) { this.store.authorizationUrl = url; }
-  saveCodeVerifier(v) { this.store.verifier = v; }
-  codeVerifier() { return this.store.verifier; }
-  discoveryState() { return this.store.discovery; }
-  saveDiscoveryState(d) { this.store.discovery = d; }
-}
 
 test('TypeScript SDK: discovery, registration, PKCE, consent, sign-in, token, refresh', async () => {
   const provider = new MemoryProvider();

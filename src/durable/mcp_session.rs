@@ -1,0 +1,419 @@
+//! `McpSession`: one instance per MCP session of the session-era revisions (2024-11-05 HTTP+SSE,
+//! 2025-03-26 … 2025-11-25 Streamable HTTP). The session's state lives here, and so do its open
+//! SSE streams: requests of a session are handled *inside* this object, so a
+//! `notifications/cancelled` on one POST reaches the tool running for another, and a response
+//! can be written to the legacy `/sse` stream that another request opened.
+
+use std::{
+    cell::{OnceCell, RefCell},
+    collections::HashMap,
+    rc::Rc,
+};
+
+use futures_channel::mpsc::{unbounded, UnboundedSender};
+use futures_util::StreamExt;
+use m365_core::{
+    mcp::{
+        http::{self as mcp_http, ResponseMode},
+        jsonrpc::{self, Incoming, Message, UnknownId},
+        server::{EventSink, PostOutcome, RequestContext, Server, ServerInfo},
+        session::SessionState,
+        sse,
+        tool::ToolRegistry,
+        version::{self, ProtocolVersion},
+    },
+    oauth::tokens::UserKey,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worker::{
+    durable_object, DurableObject, Env, Headers, Request, Response, Result, State, Storage,
+};
+
+use crate::graph_client::{NoGraph, WorkerGraph};
+
+const SESSION: &str = "session";
+
+/// The object name for a session id.
+pub(crate) fn name(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
+/// A POST for this session, forwarded by the worker after authentication.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SessionPost {
+    /// Set for `initialize` (and the legacy GET /sse): the new session to store first.
+    pub create: Option<SessionState>,
+    pub user_key: UserKey,
+    pub client_id: String,
+    /// The user's Microsoft access token, when the body calls a tool.
+    pub graph_token: Option<String>,
+    pub graph_base_url: String,
+    pub protocol_header: Option<String>,
+    pub accept: Option<String>,
+    /// The raw JSON-RPC body.
+    pub body: String,
+    /// Legacy HTTP+SSE: answer 202 and deliver responses as `message` events on the `/sse` stream.
+    pub legacy: bool,
+}
+
+/// Open an SSE stream: the legacy `/sse` stream (endpoint event first) or a GET stream.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StreamOpen {
+    pub create: Option<SessionState>,
+    pub user_key: UserKey,
+    pub client_id: String,
+    pub protocol_header: Option<String>,
+    pub last_event_id: Option<String>,
+    /// For the legacy transport: the URI of the message endpoint to announce.
+    pub legacy_endpoint: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SessionDelete {
+    pub user_key: UserKey,
+    pub client_id: String,
+}
+
+/// The id under which the legacy `/sse` stream is registered.
+const LEGACY_STREAM: &str = "legacy";
+
+struct Inner {
+    storage: Storage,
+    session: OnceCell<RefCell<SessionState>>,
+    /// Open SSE streams by stream id.
+    streams: RefCell<HashMap<String, UnboundedSender<String>>>,
+    server: Server,
+}
+
+#[durable_object]
+pub struct McpSession {
+    state: State,
+    #[allow(dead_code)]
+    env: Env,
+    inner: Rc<Inner>,
+}
+
+fn now_secs() -> u64 {
+    worker::Date::now().as_millis() / 1000
+}
+
+fn json_response(status: u16, body: &Value) -> Result<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+fn rejection(r: &version::Rejection) -> Result<Response> {
+    json_response(r.status, &r.body())
+}
+
+/// An SSE response over the receiving end of a channel, with keep-alives while it is open.
+fn stream_response(
+    rx: futures_channel::mpsc::UnboundedReceiver<String>,
+    keepalive: UnboundedSender<String>,
+) -> Result<Response> {
+    wasm_bindgen_futures::spawn_local(async move {
+        // Comment lines keep proxies (Cloudflare's edge cuts idle streams at ~100 s) from
+        // closing a quiet stream; the loop ends when the client goes away.
+        loop {
+            worker::Delay::from(std::time::Duration::from_secs(sse::KEEP_ALIVE_SECS)).await;
+            if keepalive
+                .unbounded_send(sse::keep_alive().to_string())
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let headers = Headers::new();
+    for (k, v) in sse::STREAM_HEADERS {
+        headers.set(k, v)?;
+    }
+    Ok(Response::from_stream(rx.map(Ok::<String, worker::Error>))?.with_headers(headers))
+}
+
+impl Inner {
+    async fn load(&self) -> Result<Option<&RefCell<SessionState>>> {
+        if self.session.get().is_none() {
+            if let Some(s) = self.storage.get::<SessionState>(SESSION).await? {
+                let _ = self.session.set(RefCell::new(s));
+            }
+        }
+        Ok(self.session.get())
+    }
+
+    async fn create(&self, s: SessionState) -> Result<()> {
+        self.storage.put(SESSION, &s).await?;
+        let _ = self.session.set(RefCell::new(s));
+        Ok(())
+    }
+
+    async fn save(&self) -> Result<()> {
+        if let Some(cell) = self.session.get() {
+            let snapshot = cell.borrow().clone();
+            self.storage.put(SESSION, &snapshot).await?;
+        }
+        Ok(())
+    }
+
+    /// Record an event on a stream and send it if the stream is open (it is replayable either way).
+    fn emit(&self, stream_id: &str, message: Value, named: bool) {
+        let Some(cell) = self.session.get() else {
+            return;
+        };
+        let id = cell.borrow_mut().record_event(stream_id, message.clone());
+        let frame = sse::message(Some(id.as_str()), &message, named);
+        let target = if named { LEGACY_STREAM } else { stream_id };
+        let closed = match self.streams.borrow().get(target) {
+            Some(tx) => tx.unbounded_send(frame).is_err(),
+            None => false,
+        };
+        if closed {
+            self.streams.borrow_mut().remove(target);
+        }
+    }
+}
+
+/// Sends request-related notifications onto the request's SSE stream.
+struct StreamSink {
+    inner: Rc<Inner>,
+    stream_id: String,
+    legacy: bool,
+}
+
+impl EventSink for StreamSink {
+    fn send(&self, message: Value) {
+        self.inner.emit(&self.stream_id, message, self.legacy);
+    }
+}
+
+impl DurableObject for McpSession {
+    fn new(state: State, env: Env) -> Self {
+        let inner = Rc::new(Inner {
+            storage: state.storage(),
+            session: OnceCell::new(),
+            streams: RefCell::new(HashMap::new()),
+            server: Server::new(
+                ServerInfo::new(crate::BUILD.version),
+                ToolRegistry::builtin(),
+            ),
+        });
+        Self { state, env, inner }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        match req.path().as_str() {
+            "/internal/post" => self.post(req.json().await?).await,
+            "/internal/stream" => self.open_stream(req.json().await?).await,
+            "/internal/delete" => self.delete(req.json().await?).await,
+            _ => Response::error("no such durable object route", 404),
+        }
+    }
+}
+
+impl McpSession {
+    async fn checked(
+        &self,
+        create: Option<SessionState>,
+        user: &UserKey,
+        client_id: &str,
+    ) -> Result<std::result::Result<(), Response>> {
+        let inner = &self.inner;
+        if let Some(s) = create {
+            inner.create(s).await?;
+        }
+        let Some(cell) = inner.load().await? else {
+            return Ok(Err(rejection(&version::session_not_found(None))?));
+        };
+        let now = now_secs();
+        if let Err(r) = cell.borrow().check_access(user, client_id, now) {
+            return Ok(Err(rejection(&r)?));
+        }
+        cell.borrow_mut().touch(now);
+        Ok(Ok(()))
+    }
+
+    async fn post(&self, p: SessionPost) -> Result<Response> {
+        let is_new = p.create.is_some();
+        if let Err(resp) = self.checked(p.create, &p.user_key, &p.client_id).await? {
+            return Ok(resp);
+        }
+        let inner = self.inner.clone();
+        let Some(cell) = inner.session.get() else {
+            return Response::error("session vanished", 500);
+        };
+        let incoming = match jsonrpc::parse(p.body.as_bytes()) {
+            Ok(i) => i,
+            Err(invalid) => {
+                return json_response(
+                    mcp_http::status_for_body_error(&invalid.error),
+                    &jsonrpc::error_response(invalid.id.as_ref(), &invalid.error, UnknownId::Null),
+                )
+            }
+        };
+        let negotiated = cell.borrow().protocol_version;
+        let version = if is_new || (p.legacy && negotiated.is_none()) {
+            // `initialize` picks the version itself; the legacy transport starts at 2024-11-05.
+            if p.legacy {
+                ProtocolVersion::V2024_11_05
+            } else {
+                ProtocolVersion::LATEST_SESSION
+            }
+        } else if p.legacy {
+            negotiated.unwrap_or(ProtocolVersion::V2024_11_05)
+        } else {
+            match version::check_session_request(
+                negotiated,
+                p.protocol_header.as_deref(),
+                matches!(incoming, Incoming::Batch(_)),
+            ) {
+                Ok(v) => v,
+                Err(r) => return rejection(&r),
+            }
+        };
+        let mode = match &incoming {
+            Incoming::Single(Message::Request(r)) if !p.legacy => {
+                mcp_http::response_mode(p.accept.as_deref(), &r.method)
+            }
+            _ => ResponseMode::Json,
+        };
+
+        if p.legacy {
+            // HTTP+SSE (2024-11-05): 202 now, the response as a `message` event on the stream.
+            let graph_token = p.graph_token.clone();
+            let base = p.graph_base_url.clone();
+            let inner2 = inner.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let graph: Box<dyn m365_core::graph::GraphClient> = match graph_token {
+                    Some(t) => Box::new(WorkerGraph::new(t)),
+                    None => Box::new(NoGraph),
+                };
+                let Some(cell) = inner2.session.get() else {
+                    return;
+                };
+                let ctx = RequestContext::new(version, graph.as_ref(), &base).with_session(cell);
+                let sink = StreamSink {
+                    inner: inner2.clone(),
+                    stream_id: LEGACY_STREAM.into(),
+                    legacy: true,
+                };
+                if let PostOutcome::Json { body, .. } =
+                    inner2.server.handle_post(&ctx, incoming, &sink).await
+                {
+                    inner2.emit(LEGACY_STREAM, body, true);
+                }
+                let _ = inner2.save().await;
+            });
+            return Ok(Response::ok("Accepted")?.with_status(202));
+        }
+
+        let graph: Box<dyn m365_core::graph::GraphClient> = match p.graph_token {
+            Some(t) => Box::new(WorkerGraph::new(t)),
+            None => Box::new(NoGraph),
+        };
+        match (mode, incoming) {
+            (ResponseMode::Sse, Incoming::Single(Message::Request(request))) => {
+                let stream_id = cell.borrow_mut().open_stream();
+                let (tx, rx) = unbounded::<String>();
+                if let Some(prime) = cell.borrow_mut().prime_stream(&stream_id) {
+                    let _ = tx.unbounded_send(sse::priming(prime.as_str(), Some(sse::RETRY_MS)));
+                }
+                inner
+                    .streams
+                    .borrow_mut()
+                    .insert(stream_id.clone(), tx.clone());
+                let base = p.graph_base_url.clone();
+                let inner2 = inner.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let Some(cell) = inner2.session.get() else {
+                        return;
+                    };
+                    let ctx =
+                        RequestContext::new(version, graph.as_ref(), &base).with_session(cell);
+                    let sink = StreamSink {
+                        inner: inner2.clone(),
+                        stream_id: stream_id.clone(),
+                        legacy: false,
+                    };
+                    if let Some(body) = inner2.server.respond(&ctx, &request, &sink).await {
+                        inner2.emit(&stream_id, body, false);
+                    }
+                    // The response ends the request's stream.
+                    inner2.streams.borrow_mut().remove(&stream_id);
+                    let _ = inner2.save().await;
+                });
+                stream_response(rx, tx)
+            }
+            (_, incoming) => {
+                let ctx = RequestContext::new(version, graph.as_ref(), &p.graph_base_url)
+                    .with_session(cell);
+                let outcome = inner
+                    .server
+                    .handle_post(&ctx, incoming, &m365_core::mcp::server::NullSink)
+                    .await;
+                inner.save().await?;
+                match outcome {
+                    PostOutcome::Accepted => Ok(Response::empty()?.with_status(202)),
+                    PostOutcome::Json { status, body } => json_response(status, &body),
+                }
+            }
+        }
+    }
+
+    async fn open_stream(&self, o: StreamOpen) -> Result<Response> {
+        let legacy = o.legacy_endpoint.is_some();
+        if let Err(resp) = self.checked(o.create, &o.user_key, &o.client_id).await? {
+            return Ok(resp);
+        }
+        let inner = &self.inner;
+        let Some(cell) = inner.session.get() else {
+            return Response::error("session vanished", 500);
+        };
+        if !legacy {
+            let negotiated = cell.borrow().protocol_version;
+            if let Err(r) =
+                version::check_session_request(negotiated, o.protocol_header.as_deref(), false)
+            {
+                return rejection(&r);
+            }
+        }
+        let (tx, rx) = unbounded::<String>();
+        let stream_id = if let Some(endpoint) = &o.legacy_endpoint {
+            let _ = tx.unbounded_send(sse::endpoint(endpoint));
+            LEGACY_STREAM.to_string()
+        } else if let Some(last) = &o.last_event_id {
+            // Resumption: the missed events of that stream, exactly once, then the stream goes on.
+            let Some(events) = cell.borrow().events_after(last) else {
+                return json_response(
+                    400,
+                    &serde_json::json!({"error": "The Last-Event-ID cannot be resumed; open a new stream."}),
+                );
+            };
+            for (id, msg) in &events {
+                let _ = tx.unbounded_send(sse::message(Some(id.as_str()), msg, false));
+            }
+            last.split('.').next().unwrap_or(last).to_string()
+        } else {
+            let id = cell.borrow_mut().open_stream();
+            if let Some(prime) = cell.borrow_mut().prime_stream(&id) {
+                let _ = tx.unbounded_send(sse::priming(prime.as_str(), Some(sse::RETRY_MS)));
+            }
+            id
+        };
+        inner.streams.borrow_mut().insert(stream_id, tx.clone());
+        inner.save().await?;
+        stream_response(rx, tx)
+    }
+
+    async fn delete(&self, d: SessionDelete) -> Result<Response> {
+        if let Err(resp) = self.checked(None, &d.user_key, &d.client_id).await? {
+            return Ok(resp);
+        }
+        if let Some(cell) = self.inner.session.get() {
+            cell.borrow_mut().delete();
+        }
+        self.inner.streams.borrow_mut().clear();
+        self.inner.save().await?;
+        let _ = &self.state;
+        Ok(Response::empty()?.with_status(204))
+    }
+}

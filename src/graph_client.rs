@@ -1,0 +1,80 @@
+//! The Graph client the core's tools call through: the core builds each request, this adds the
+//! user's Microsoft access token and sends it with the Workers fetch API. The token is only
+//! ever held here, for the duration of one MCP request.
+
+use futures_util::future::LocalBoxFuture;
+use m365_core::graph::{GraphClient, HttpRequest, HttpResponse, TransportError};
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+pub(crate) struct WorkerGraph {
+    token: String,
+}
+
+impl WorkerGraph {
+    pub(crate) fn new(token: String) -> Self {
+        Self { token }
+    }
+}
+
+impl std::fmt::Debug for WorkerGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkerGraph([redacted token])")
+    }
+}
+
+async fn send(token: &str, req: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+    let err = |e: worker::Error| TransportError::new(e.to_string());
+    let headers = Headers::new();
+    for (k, v) in &req.headers {
+        headers.set(k, v).map_err(err)?;
+    }
+    headers
+        .set("authorization", &format!("Bearer {token}"))
+        .map_err(err)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(req.method.to_string()))
+        .with_headers(headers);
+    if let Some(body) = req.body {
+        init.with_body(Some(js_sys_bytes(&body)));
+    }
+    let request = Request::new_with_init(&req.url, &init).map_err(err)?;
+    let mut resp = Fetch::Request(request).send().await.map_err(err)?;
+    let headers = resp.headers().entries().collect();
+    let body = resp.bytes().await.map_err(err)?;
+    Ok(HttpResponse {
+        status: resp.status_code(),
+        headers,
+        body,
+    })
+}
+
+fn js_sys_bytes(bytes: &[u8]) -> wasm_bindgen::JsValue {
+    // Graph bodies are JSON text; a string body keeps the conversion simple and exact.
+    wasm_bindgen::JsValue::from_str(&String::from_utf8_lossy(bytes))
+}
+
+impl GraphClient for WorkerGraph {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
+        Box::pin(send(&self.token, request))
+    }
+}
+
+/// For requests that make no Graph call: any attempt is a bug, reported as a transport error.
+#[derive(Debug)]
+pub(crate) struct NoGraph;
+
+impl GraphClient for NoGraph {
+    fn send(
+        &self,
+        _request: HttpRequest,
+    ) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
+        Box::pin(async {
+            Err(TransportError::new(
+                "no Microsoft token was obtained for this request",
+            ))
+        })
+    }
+}

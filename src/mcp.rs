@@ -1,0 +1,359 @@
+//! The MCP endpoints: `/mcp` (Streamable HTTP, every revision from 2025-03-26 to the stateless
+//! 2026-07-28) and `/sse` (the 2024-11-05 HTTP+SSE transport, plus plain JSON-RPC POSTs). Every
+//! request is authenticated first; then session-era traffic goes to the session's Durable Object
+//! and stateless traffic is served here.
+
+use m365_core::mcp::{
+    http as mcp_http,
+    jsonrpc::{self, Incoming, Message, UnknownId},
+    server::{NullSink, PostOutcome, RequestContext, Server, ServerInfo},
+    session::SessionState,
+    tool::ToolRegistry,
+    version::{self, McpHeaders, PostRoute},
+};
+use serde_json::Value;
+use worker::{Env, Headers, Request, Response, Result};
+
+use crate::{
+    durable::mcp_session::{self, SessionDelete, SessionPost, StreamOpen},
+    graph_client::{NoGraph, WorkerGraph},
+    oauth::{
+        resource::{self, Caller},
+        Settings,
+    },
+};
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+fn json_response(status: u16, body: &Value) -> Result<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+fn problem(p: mcp_http::HttpProblem) -> Result<Response> {
+    json_response(p.status(), &p.body())
+}
+
+fn random32() -> [u8; 32] {
+    let mut b = [0u8; 32];
+    let _ = getrandom::fill(&mut b);
+    b
+}
+
+fn graph_base(env: &Env) -> String {
+    env.var("GRAPH_BASE_URL")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "https://graph.microsoft.com/v1.0".into())
+}
+
+/// Whether the body calls a tool (only then is the user's Microsoft token fetched).
+fn calls_tool(incoming: &Incoming) -> bool {
+    let is_call = |m: &Message| m.method() == Some("tools/call");
+    match incoming {
+        Incoming::Single(m) => is_call(m),
+        Incoming::Batch(items) => items.iter().any(|i| i.as_ref().is_ok_and(is_call)),
+    }
+}
+
+/// Authentication, then the Origin check: what every MCP request passes first.
+async fn admit(
+    req: &Request,
+    env: &Env,
+    mcp_path: &str,
+) -> Result<std::result::Result<(Settings, m365_core::oauth::tokens::UserKey, Caller), Response>> {
+    let settings = match Settings::load(req, env) {
+        Ok(s) => s,
+        Err(e) => {
+            return Ok(Err(Response::error(
+                format!("server misconfigured: {e}"),
+                500,
+            )?))
+        }
+    };
+    // MCP transports §Security: a present Origin that is not ours is refused (DNS rebinding).
+    let origin = header(req, "origin");
+    if !mcp_http::origin_allowed(origin.as_deref(), &settings.server.public_origin, &[]) {
+        return Ok(Err(json_response(
+            403,
+            &serde_json::json!({"error": "forbidden", "error_description": "This Origin is not allowed."}),
+        )?));
+    }
+    match resource::authenticate(req, env, &settings, mcp_path).await? {
+        Ok((user, caller)) => Ok(Ok((settings, user, caller))),
+        Err(resp) => Ok(Err(resp)),
+    }
+}
+
+/// `/mcp` (and plain JSON-RPC POSTs to `/sse`).
+pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<Response> {
+    let method = req.method().to_string();
+    if let Err(p) = mcp_http::check_method(&method) {
+        let mut resp = problem(p)?;
+        resp.headers_mut().set("allow", mcp_http::MCP_ALLOW)?;
+        return Ok(resp);
+    }
+    let (settings, user, caller) = match admit(&req, env, mcp_path).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let protocol_version = header(&req, "mcp-protocol-version");
+    let session_id = header(&req, "mcp-session-id");
+    let mcp_method = header(&req, "mcp-method");
+    let mcp_name = header(&req, "mcp-name");
+    let headers = McpHeaders {
+        protocol_version: protocol_version.as_deref(),
+        session_id: session_id.as_deref(),
+        method: mcp_method.as_deref(),
+        name: mcp_name.as_deref(),
+    };
+    match method.as_str() {
+        "GET" | "DELETE" => {
+            let id = match version::classify_session_method(&headers) {
+                Ok(id) => id,
+                Err(r) => return json_response(r.status, &r.body()),
+            };
+            let name = mcp_session::name(&id);
+            if method == "DELETE" {
+                let call = SessionDelete {
+                    user_key: user,
+                    client_id: caller.client_id,
+                };
+                return forward(env, &name, "/internal/delete", &call).await;
+            }
+            if let Err(p) = mcp_http::check_get_accept(header(&req, "accept").as_deref()) {
+                return problem(p);
+            }
+            let open = StreamOpen {
+                create: None,
+                user_key: user,
+                client_id: caller.client_id,
+                protocol_header: protocol_version,
+                last_event_id: header(&req, "last-event-id"),
+                legacy_endpoint: None,
+            };
+            forward(env, &name, "/internal/stream", &open).await
+        }
+        _ => {
+            let accept = header(&req, "accept");
+            if let Err(p) = mcp_http::check_post_accept(accept.as_deref())
+                .and_then(|()| {
+                    mcp_http::check_content_type(header(&req, "content-type").as_deref())
+                })
+                .and_then(|()| {
+                    mcp_http::check_content_length(
+                        header(&req, "content-length").and_then(|l| l.parse().ok()),
+                    )
+                })
+            {
+                return problem(p);
+            }
+            let body = req.bytes().await?;
+            let incoming = match jsonrpc::parse(&body) {
+                Ok(i) => i,
+                Err(invalid) => {
+                    return json_response(
+                        mcp_http::status_for_body_error(&invalid.error),
+                        &jsonrpc::error_response(
+                            invalid.id.as_ref(),
+                            &invalid.error,
+                            UnknownId::Null,
+                        ),
+                    )
+                }
+            };
+            let route = match version::classify_post(&incoming, &headers) {
+                Ok(r) => r,
+                Err(r) => return json_response(r.status, &r.body()),
+            };
+            let graph_token = if calls_tool(&incoming) {
+                match resource::graph_token(env, &settings, &user, mcp_path).await? {
+                    Ok(t) => Some(t),
+                    Err(resp) => return Ok(resp),
+                }
+            } else {
+                None
+            };
+            let body = String::from_utf8_lossy(&body).into_owned();
+            match route {
+                PostRoute::StatelessNotification => Ok(Response::empty()?.with_status(202)),
+                PostRoute::Stateless(meta) => {
+                    let graph: Box<dyn m365_core::graph::GraphClient> = match graph_token {
+                        Some(t) => Box::new(WorkerGraph::new(t)),
+                        None => Box::new(NoGraph),
+                    };
+                    let base = graph_base(env);
+                    let server = Server::new(
+                        ServerInfo::new(crate::BUILD.version),
+                        ToolRegistry::builtin(),
+                    );
+                    let ctx = RequestContext::new(meta.version, graph.as_ref(), &base);
+                    match server.handle_post(&ctx, incoming, &NullSink).await {
+                        PostOutcome::Accepted => Ok(Response::empty()?.with_status(202)),
+                        PostOutcome::Json { status, body } => json_response(status, &body),
+                    }
+                }
+                PostRoute::Initialize => {
+                    let state =
+                        SessionState::new(random32(), user.clone(), &caller.client_id, now_secs());
+                    let id = state.id().to_string();
+                    let post = SessionPost {
+                        create: Some(state),
+                        user_key: user,
+                        client_id: caller.client_id,
+                        graph_token,
+                        graph_base_url: graph_base(env),
+                        protocol_header: protocol_version,
+                        accept,
+                        body,
+                        legacy: false,
+                    };
+                    let mut resp =
+                        forward(env, &mcp_session::name(&id), "/internal/post", &post).await?;
+                    if resp.status_code() < 300 {
+                        resp.headers_mut().set("mcp-session-id", &id)?;
+                    }
+                    Ok(resp)
+                }
+                PostRoute::Session { session_id } => {
+                    let post = SessionPost {
+                        create: None,
+                        user_key: user,
+                        client_id: caller.client_id,
+                        graph_token,
+                        graph_base_url: graph_base(env),
+                        protocol_header: protocol_version,
+                        accept,
+                        body,
+                        legacy: false,
+                    };
+                    forward(
+                        env,
+                        &mcp_session::name(&session_id),
+                        "/internal/post",
+                        &post,
+                    )
+                    .await
+                }
+                PostRoute::NoSession => {
+                    let id = match &incoming {
+                        Incoming::Single(Message::Request(r)) => Some(r.id.clone()),
+                        _ => None,
+                    };
+                    let r = version::no_session_rejection(id);
+                    json_response(r.status, &r.body())
+                }
+            }
+        }
+    }
+}
+
+fn now_secs() -> u64 {
+    worker::Date::now().as_millis() / 1000
+}
+
+/// `GET /sse`: the 2024-11-05 transport. A new session; the stream's first event names the
+/// endpoint for this session's POSTs.
+pub(crate) async fn sse_stream(req: Request, env: &Env) -> Result<Response> {
+    let (_settings, user, caller) = match admit(&req, env, "/sse").await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let state = SessionState::new(random32(), user.clone(), &caller.client_id, now_secs());
+    let id = state.id().to_string();
+    let open = StreamOpen {
+        create: Some(state),
+        user_key: user,
+        client_id: caller.client_id,
+        protocol_header: None,
+        last_event_id: None,
+        // Relative, as the TypeScript and Python SDKs resolve it against the /sse URL.
+        legacy_endpoint: Some(format!("/sse/message?sessionId={id}")),
+    };
+    forward(env, &mcp_session::name(&id), "/internal/stream", &open).await
+}
+
+/// `POST /sse/message?sessionId=…` (also `/messages?sessionId=…` and `/messages/?session_id=…`,
+/// the TypeScript and Python SDK conventions): 202, the answer arrives on the stream.
+pub(crate) async fn sse_message(mut req: Request, env: &Env) -> Result<Response> {
+    let (settings, user, caller) = match admit(&req, env, "/sse").await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let url = req.url()?;
+    let Some(session_id) = url
+        .query_pairs()
+        .find(|(k, _)| k == "sessionId" || k == "session_id")
+        .map(|(_, v)| v.into_owned())
+    else {
+        return json_response(
+            400,
+            &serde_json::json!({"error": "missing sessionId query parameter"}),
+        );
+    };
+    let body = req.bytes().await?;
+    let incoming = match jsonrpc::parse(&body) {
+        Ok(i) => i,
+        Err(invalid) => {
+            return json_response(
+                mcp_http::status_for_body_error(&invalid.error),
+                &jsonrpc::error_response(invalid.id.as_ref(), &invalid.error, UnknownId::Null),
+            )
+        }
+    };
+    let graph_token = if calls_tool(&incoming) {
+        match resource::graph_token(env, &settings, &user, "/sse").await? {
+            Ok(t) => Some(t),
+            Err(resp) => return Ok(resp),
+        }
+    } else {
+        None
+    };
+    let post = SessionPost {
+        create: None,
+        user_key: user,
+        client_id: caller.client_id,
+        graph_token,
+        graph_base_url: graph_base(env),
+        protocol_header: None,
+        accept: None,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        legacy: true,
+    };
+    forward(
+        env,
+        &mcp_session::name(&session_id),
+        "/internal/post",
+        &post,
+    )
+    .await
+}
+
+/// Send a JSON call to a session object and return its response as is (streams included).
+async fn forward<T: serde::Serialize>(
+    env: &Env,
+    name: &str,
+    path: &str,
+    body: &T,
+) -> Result<Response> {
+    let stub = env.durable_object("MCP_SESSION")?.get_by_name(name)?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_headers(headers)
+        .with_body(Some(serde_json::to_string(body)?.into()));
+    let request = Request::new_with_init(&format!("https://durable-object{path}"), &init)?;
+    let resp = stub.fetch_with_request(request).await?;
+    // A fetched response's headers are immutable; copy them so the shell can add its own
+    // (`Mcp-Session-Id`, `x-request-id`). The body (a stream for SSE) passes through untouched.
+    let status = resp.status_code();
+    let headers = Headers::new();
+    for (k, v) in resp.headers().entries() {
+        headers.append(&k, &v)?;
+    }
+    let (_, body) = resp.into_parts();
+    Ok(Response::from_body(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
