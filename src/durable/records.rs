@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::rpc::json;
+use super::{json_store, rpc::json};
 
 /// A stored record: the value and when it stops existing (Unix milliseconds; 0 = never).
 #[derive(Debug, Serialize, Deserialize)]
@@ -46,15 +46,11 @@ impl DurableObject for Records {
                 } else {
                     now + put.ttl_seconds * 1000
                 };
-                storage
-                    .put(
-                        "record",
-                        Stored {
-                            value: put.value,
-                            expires_at_ms,
-                        },
-                    )
-                    .await?;
+                let record = Stored {
+                    value: put.value,
+                    expires_at_ms,
+                };
+                json_store::put(&storage, "record", &record).await?;
                 if expires_at_ms > 0 {
                     // The alarm deletes abandoned records (an authorization nobody finished).
                     storage.set_alarm(expires_at_ms as i64).await?;
@@ -62,7 +58,7 @@ impl DurableObject for Records {
                 json(200, &serde_json::json!({}))
             }
             path @ ("/get" | "/take") => {
-                let stored: Option<Stored> = storage.get("record").await?;
+                let stored: Option<Stored> = json_store::get(&storage, "record").await?;
                 match stored {
                     Some(s) if s.expires_at_ms == 0 || s.expires_at_ms > now => {
                         if path == "/take" {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::rpc::json;
+use super::{json_store, rpc::json};
 use crate::oauth::{
     callback::{send, IssuedCode, SignIn},
     resource::{AuthenticateCall, Caller, GraphToken, GraphTokenCall},
@@ -95,17 +95,14 @@ impl UserState {
     }
 
     async fn grants(&self) -> Result<UserGrants> {
-        Ok(self
-            .state
-            .storage()
-            .get::<UserGrants>(GRANTS)
+        Ok(json_store::get::<UserGrants>(&self.state.storage(), GRANTS)
             .await?
             .unwrap_or_default())
     }
 
     async fn save_grants(&self, mut grants: UserGrants, now: u64) -> Result<()> {
         grants.prune(now);
-        self.state.storage().put(GRANTS, grants).await
+        json_store::put(&self.state.storage(), GRANTS, &grants).await
     }
 
     /// Store the sealed Microsoft tokens, remember the consent, issue our authorization code.
@@ -113,9 +110,10 @@ impl UserState {
         let now = now_secs();
         let user = tokens::user_key(&s.vault.tenant_id, &s.vault.object_id);
         let storage = self.state.storage();
-        storage.put(VAULT, &s.vault).await?;
-        let mut consents: BTreeMap<String, Consent> =
-            storage.get(CONSENTS).await?.unwrap_or_default();
+        json_store::put(&storage, VAULT, &s.vault).await?;
+        let mut consents: BTreeMap<String, Consent> = json_store::get(&storage, CONSENTS)
+            .await?
+            .unwrap_or_default();
         let entry = consents.entry(s.client_id.clone()).or_default();
         for scope in &s.scopes {
             if !entry.scopes.contains(scope) {
@@ -123,7 +121,7 @@ impl UserState {
             }
         }
         entry.approved_at = now;
-        storage.put(CONSENTS, &consents).await?;
+        json_store::put(&storage, CONSENTS, &consents).await?;
         let mut grants = self.grants().await?;
         let code = grants.issue_code(
             &user,
@@ -202,18 +200,13 @@ impl UserState {
 
     /// Whether the user approved this client for all of these scopes before.
     async fn consent_check(&self, c: ConsentCheck) -> Result<Response> {
-        let consents: BTreeMap<String, Consent> = self
-            .state
-            .storage()
-            .get(CONSENTS)
+        let consents: BTreeMap<String, Consent> = json_store::get(&self.state.storage(), CONSENTS)
             .await?
             .unwrap_or_default();
-        let vault_ok = self
-            .state
-            .storage()
-            .get::<m365_core::vault::MicrosoftTokens>(VAULT)
-            .await?
-            .is_some_and(|v| !v.needs_reconsent);
+        let vault_ok =
+            json_store::get::<m365_core::vault::MicrosoftTokens>(&self.state.storage(), VAULT)
+                .await?
+                .is_some_and(|v| !v.needs_reconsent);
         let approved = vault_ok
             && consents
                 .get(&c.client_id)
@@ -254,7 +247,7 @@ impl UserState {
         let storage = self.state.storage();
         let work = async move {
             let now = now_secs();
-            let Some(mut vault) = storage.get::<MicrosoftTokens>(VAULT).await? else {
+            let Some(mut vault) = json_store::get::<MicrosoftTokens>(&storage, VAULT).await? else {
                 return Ok((401, serde_json::json!({"error": "reconsent"})));
             };
             match vault.refresh_plan(now) {
@@ -275,7 +268,7 @@ impl UserState {
             }
             let Ok(refresh) = vault.refresh_token(&settings.vault_key) else {
                 vault.mark_needs_reconsent(now);
-                storage.put(VAULT, &vault).await?;
+                json_store::put(&storage, VAULT, &vault).await?;
                 return Ok((401, serde_json::json!({"error": "reconsent"})));
             };
             let parts = entra::token_request_for_refresh(&settings.entra, &refresh, &vault.scopes);
@@ -301,7 +294,7 @@ impl UserState {
                         return Ok((500, serde_json::json!({"error": "server_error"})));
                     }
                     // Always store the rotated refresh token before anything else can fail.
-                    storage.put(VAULT, &vault).await?;
+                    json_store::put(&storage, VAULT, &vault).await?;
                     Ok((
                         200,
                         serde_json::to_value(GraphToken {
@@ -311,7 +304,7 @@ impl UserState {
                 }
                 Err(e) if e.needs_reauthorization() => {
                     vault.mark_needs_reconsent(now);
-                    storage.put(VAULT, &vault).await?;
+                    json_store::put(&storage, VAULT, &vault).await?;
                     Ok((401, serde_json::json!({"error": "reconsent"})))
                 }
                 Err(EntraError::Transient { .. }) | Err(_) => Ok((
