@@ -24,6 +24,7 @@ pub(crate) fn access(request_id: &str, method: &str, path: &str, status: u16, st
 }
 
 pub(crate) fn error(request_id: &str, msg: &str, detail: &str) {
-    let line = LogLine::new(Level::Error, now_ms(), request_id, msg).field("detail", detail);
+    let line = LogLine::new(Level::Error, now_ms(), request_id, msg)
+        .field("detail", m365_core::log::sanitize_detail(detail));
     worker::console_error!("{}", line.to_json());
 }

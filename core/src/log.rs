@@ -76,6 +76,35 @@ impl LogLine {
     }
 }
 
+/// An error message made safe to log: runs of 16 or more token-like characters (base64, hex,
+/// ids, hashes) are replaced and the text is cut to 300 characters. Errors from storage or
+/// deserialization can quote whole stored records, which hold token hashes and client data.
+pub fn sanitize_detail(detail: &str) -> String {
+    let mut out = String::with_capacity(detail.len().min(320));
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 16 {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in detail.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '/' | '=' | '.') {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    if out.chars().count() > 300 {
+        out = out.chars().take(300).collect::<String>() + "…";
+    }
+    out
+}
+
 /// Strip the query string from a URL path for logging: query strings carry OAuth codes and state.
 pub fn loggable_path(path_and_query: &str) -> &str {
     path_and_query.split(['?', '#']).next().unwrap_or("")
@@ -99,6 +128,16 @@ mod tests {
         assert_eq!(v["Authorization"], "[redacted]");
         assert_eq!(v["refresh_token"], "[redacted]");
         assert!(!line.to_json().contains("xyz"));
+    }
+
+    #[test]
+    fn error_details_lose_tokens_and_length() {
+        let d = sanitize_detail(
+            "invalid type: JsValue(Object({\"h\":\"q0PZ7Vd0Jm1k8h2n5b7c9d1e3f5g7h9\"}))",
+        );
+        assert!(!d.contains("q0PZ7Vd0"), "{d}");
+        assert!(d.contains("invalid type"));
+        assert!(sanitize_detail(&"x ".repeat(400)).chars().count() <= 301);
     }
 
     #[test]

@@ -35,7 +35,18 @@ impl DurableObject for Records {
         Self { state, env }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        super::contain_error("Records", self.route(req).await)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.state.storage().delete_all().await?;
+        Response::ok("deleted")
+    }
+}
+
+impl Records {
+    async fn route(&self, mut req: Request) -> Result<Response> {
         let storage = self.state.storage();
         let now = worker::Date::now().as_millis();
         match req.path().as_str() {
@@ -75,10 +86,5 @@ impl DurableObject for Records {
             }
             _ => Response::error("no such route", 404),
         }
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        self.state.storage().delete_all().await?;
-        Response::ok("deleted")
     }
 }

@@ -66,7 +66,13 @@ impl DurableObject for UserState {
         Self { state, env }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        super::contain_error("UserState", self.route(req).await)
+    }
+}
+
+impl UserState {
+    async fn route(&self, mut req: Request) -> Result<Response> {
         match req.path().as_str() {
             "/internal/health" => self.health().await,
             "/internal/sign-in" => self.sign_in(req.json().await?).await,
@@ -78,9 +84,7 @@ impl DurableObject for UserState {
             _ => Response::error("no such durable object route", 404),
         }
     }
-}
 
-impl UserState {
     /// Write then read back a value, proving storage answers (not merely that the class exists).
     async fn health(&self) -> Result<Response> {
         let storage = self.state.storage();
