@@ -6,7 +6,7 @@
 use m365_core::mcp::{
     http as mcp_http,
     jsonrpc::{self, Incoming, Message, UnknownId},
-    server::{NullSink, PostOutcome, RequestContext, Server, ServerInfo},
+    server::{CollectingSink, NullSink, PostOutcome, RequestContext, Server, ServerInfo},
     session::SessionState,
     tool::ToolRegistry,
     version::{self, McpHeaders, PostRoute},
@@ -188,9 +188,39 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
                         ToolRegistry::builtin(),
                     );
                     let ctx = RequestContext::new(meta.version, graph.as_ref(), &base);
-                    match server.handle_post(&ctx, incoming, &NullSink).await {
+                    // A request whose notifications must reach the client (the acknowledgement
+                    // of `subscriptions/listen`, progress of `tools/call`) is answered as SSE
+                    // when the client accepts it: the notifications, then the response.
+                    let sse = match &incoming {
+                        Incoming::Single(Message::Request(r)) => matches!(
+                            mcp_http::response_mode(accept.as_deref(), &r.method),
+                            mcp_http::ResponseMode::Sse
+                        ),
+                        _ => false,
+                    };
+                    let sink = CollectingSink::new();
+                    let outcome = if sse {
+                        server.handle_post(&ctx, incoming, &sink).await
+                    } else {
+                        server.handle_post(&ctx, incoming, &NullSink).await
+                    };
+                    let notes = sink.take();
+                    match outcome {
                         PostOutcome::Accepted => Ok(Response::empty()?.with_status(202)),
-                        PostOutcome::Json { status, body } => json_response(status, &body),
+                        PostOutcome::Json { status, body } if notes.is_empty() => {
+                            json_response(status, &body)
+                        }
+                        PostOutcome::Json { body, .. } => {
+                            let mut text = String::new();
+                            for n in notes.iter().chain(std::iter::once(&body)) {
+                                text.push_str(&m365_core::mcp::sse::message(None, n, false));
+                            }
+                            let headers = Headers::new();
+                            for (k, v) in m365_core::mcp::sse::STREAM_HEADERS {
+                                headers.set(k, v)?;
+                            }
+                            Ok(Response::ok(text)?.with_headers(headers))
+                        }
                     }
                 }
                 PostRoute::Initialize => {

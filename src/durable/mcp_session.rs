@@ -131,18 +131,39 @@ fn stream_response(
     Ok(Response::from_stream(rx.map(Ok::<String, worker::Error>))?.with_headers(headers))
 }
 
+/// A request body from the worker, parsed by `serde_json` (not `JSON.parse`, which would round
+/// integers beyond 2^53).
+async fn json_body<T: serde::de::DeserializeOwned>(req: &mut Request) -> Result<T> {
+    Ok(serde_json::from_str(&req.text().await?)?)
+}
+
 impl Inner {
     async fn load(&self) -> Result<Option<&RefCell<SessionState>>> {
         if self.session.get().is_none() {
-            if let Some(s) = self.storage.get::<SessionState>(SESSION).await? {
+            let stored = match self.storage.get::<Value>(SESSION).await? {
+                None => None,
+                Some(Value::String(text)) => Some(serde_json::from_str::<SessionState>(&text)?),
+                // Written as a structured value by an earlier build.
+                Some(other) => Some(serde_json::from_value::<SessionState>(other)?),
+            };
+            if let Some(s) = stored {
                 let _ = self.session.set(RefCell::new(s));
             }
         }
         Ok(self.session.get())
     }
 
+    /// Stores the session as JSON text rather than as a structured value: `serde_wasm_bindgen`
+    /// cannot represent an integer beyond 2^53 as a JavaScript number and fails the whole `put`,
+    /// and such integers are legal in what the session keeps (a request id like
+    /// 9007199254740993 in the replay buffer or the cancelled list, a number in the client's
+    /// capabilities). One such request used to make every later request of the session a 500.
+    async fn write(&self, s: &SessionState) -> Result<()> {
+        self.storage.put(SESSION, serde_json::to_string(s)?).await
+    }
+
     async fn create(&self, s: SessionState) -> Result<()> {
-        self.storage.put(SESSION, &s).await?;
+        self.write(&s).await?;
         let _ = self.session.set(RefCell::new(s));
         Ok(())
     }
@@ -150,9 +171,28 @@ impl Inner {
     async fn save(&self) -> Result<()> {
         if let Some(cell) = self.session.get() {
             let snapshot = cell.borrow().clone();
-            self.storage.put(SESSION, &snapshot).await?;
+            self.write(&snapshot).await?;
         }
         Ok(())
+    }
+
+    /// Ends the open connection of `stream_id`, if any. `close_channel` closes the channel for
+    /// every sender, the keep-alive task's clone included; the client gets what was already
+    /// queued, then the end of the stream. Dropping the map's sender alone would leave the
+    /// keep-alive's clone holding the response open forever.
+    fn close_connection(&self, stream_id: &str) {
+        if let Some(tx) = self.streams.borrow_mut().remove(stream_id) {
+            tx.close_channel();
+        }
+    }
+
+    /// Registers `tx` as the connection of `stream_id`. A connection the client left behind for
+    /// the same stream (it resumed without our noticing the drop) is closed: a message goes to
+    /// one connection only, and the old one would otherwise idle on keep-alives.
+    fn attach(&self, stream_id: String, tx: UnboundedSender<String>) {
+        if let Some(old) = self.streams.borrow_mut().insert(stream_id, tx) {
+            old.close_channel();
+        }
     }
 
     /// Record an event on a stream and send it if the stream is open (it is replayable either way).
@@ -202,9 +242,9 @@ impl DurableObject for McpSession {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match req.path().as_str() {
-            "/internal/post" => self.post(req.json().await?).await,
-            "/internal/stream" => self.open_stream(req.json().await?).await,
-            "/internal/delete" => self.delete(req.json().await?).await,
+            "/internal/post" => self.post(json_body(&mut req).await?).await,
+            "/internal/stream" => self.open_stream(json_body(&mut req).await?).await,
+            "/internal/delete" => self.delete(json_body(&mut req).await?).await,
             _ => Response::error("no such durable object route", 404),
         }
     }
@@ -317,10 +357,7 @@ impl McpSession {
                 if let Some(prime) = cell.borrow_mut().prime_stream(&stream_id) {
                     let _ = tx.unbounded_send(sse::priming(prime.as_str(), Some(sse::RETRY_MS)));
                 }
-                inner
-                    .streams
-                    .borrow_mut()
-                    .insert(stream_id.clone(), tx.clone());
+                inner.attach(stream_id.clone(), tx.clone());
                 let base = p.graph_base_url.clone();
                 let inner2 = inner.clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -337,8 +374,13 @@ impl McpSession {
                     if let Some(body) = inner2.server.respond(&ctx, &request, &sink).await {
                         inner2.emit(&stream_id, body, false);
                     }
-                    // The response ends the request's stream.
-                    inner2.streams.borrow_mut().remove(&stream_id);
+                    // The response ends the request's stream (on whichever connection now
+                    // carries it: the POST's, or a GET that resumed it), and a later resumption
+                    // of it ends after its replay.
+                    if let Some(cell) = inner2.session.get() {
+                        cell.borrow_mut().end_stream(&stream_id);
+                    }
+                    inner2.close_connection(&stream_id);
                     let _ = inner2.save().await;
                 });
                 stream_response(rx, tx)
@@ -391,6 +433,11 @@ impl McpSession {
             for (id, msg) in &events {
                 let _ = tx.unbounded_send(sse::message(Some(id.as_str()), msg, false));
             }
+            if cell.borrow().stream_ended(last) {
+                // The request of that stream has been answered: nothing more will come on it.
+                tx.close_channel();
+                return stream_response(rx, tx);
+            }
             last.split('.').next().unwrap_or(last).to_string()
         } else {
             let id = cell.borrow_mut().open_stream();
@@ -399,7 +446,7 @@ impl McpSession {
             }
             id
         };
-        inner.streams.borrow_mut().insert(stream_id, tx.clone());
+        inner.attach(stream_id, tx.clone());
         inner.save().await?;
         stream_response(rx, tx)
     }
@@ -411,7 +458,11 @@ impl McpSession {
         if let Some(cell) = self.inner.session.get() {
             cell.borrow_mut().delete();
         }
-        self.inner.streams.borrow_mut().clear();
+        // The session's open streams end with it (dropping the senders alone would leave the
+        // keep-alive tasks' clones holding them open).
+        for (_, tx) in self.inner.streams.borrow_mut().drain() {
+            tx.close_channel();
+        }
         self.inner.save().await?;
         let _ = &self.state;
         Ok(Response::empty()?.with_status(204))

@@ -142,6 +142,10 @@ struct Stream {
     /// Sequence number of the last activity, for least-recently-used eviction.
     touched: u64,
     events: VecDeque<StoredEvent>,
+    /// The stream is finished: a POST stream after its request was answered (or cancelled).
+    /// Resuming it replays what was missed and then ends, as the original stream did.
+    #[serde(default)]
+    ended: bool,
 }
 
 /// The persisted state of one session.
@@ -300,8 +304,26 @@ impl SessionState {
             lost_through: 0,
             touched: seq,
             events: VecDeque::new(),
+            ended: false,
         });
         id
+    }
+
+    /// Marks a stream finished: a POST's stream once its response is sent ("After the JSON-RPC
+    /// response has been sent, the server SHOULD terminate the SSE stream", 2025-11-25
+    /// transports §Sending Messages) or its request was cancelled. Its events stay replayable.
+    pub fn end_stream(&mut self, stream_id: &str) {
+        if let Some(stream) = self.streams.iter_mut().find(|s| s.id == stream_id) {
+            stream.ended = true;
+        }
+    }
+
+    /// Whether the stream of `last_event_id` is finished, so that a resumption of it ends after
+    /// the replay instead of staying open for messages that will never come.
+    pub fn stream_ended(&self, last_event_id: &str) -> bool {
+        EventId::parse(last_event_id)
+            .and_then(|(id, _)| self.streams.iter().find(|s| s.id == id))
+            .is_some_and(|s| s.ended)
     }
 
     /// An event id without a stored message, for the priming event ("an event ID and an empty
@@ -498,6 +520,37 @@ mod tests {
         ] {
             assert_eq!(s.events_after(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn ended_streams_are_still_replayable() {
+        let mut s = state();
+        let a = s.open_stream();
+        let get = s.open_stream();
+        let prime = s.prime_stream(&a).unwrap();
+        let get_prime = s.prime_stream(&get).unwrap();
+        assert!(!s.stream_ended(prime.as_str()));
+        let answer = s.record_event(&a, json!({"id": 1, "result": {}}));
+        s.end_stream(&a);
+        s.end_stream("unknown");
+        assert!(s.stream_ended(prime.as_str()));
+        assert!(s.stream_ended(answer.as_str()));
+        assert!(!s.stream_ended(get_prime.as_str()), "per stream");
+        assert!(!s.stream_ended("garbage"));
+        assert_eq!(
+            s.events_after(prime.as_str()).unwrap(),
+            vec![(answer.clone(), json!({"id": 1, "result": {}}))]
+        );
+        assert_eq!(s.events_after(answer.as_str()).unwrap(), vec![]);
+        let back: SessionState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert!(back.stream_ended(prime.as_str()), "persisted");
+        // State stored before the flag existed reads as not ended.
+        let mut old = serde_json::to_value(&s).unwrap();
+        for stream in old["streams"].as_array_mut().unwrap() {
+            stream.as_object_mut().unwrap().remove("ended");
+        }
+        let old: SessionState = serde_json::from_value(old).unwrap();
+        assert!(!old.stream_ended(prime.as_str()));
     }
 
     #[test]
