@@ -56,6 +56,67 @@ fn calls_tool(incoming: &Incoming) -> bool {
     }
 }
 
+/// MCP authorization §Scope Challenge Handling: a tool needing a Microsoft permission this token
+/// was not granted gets `403 insufficient_scope` naming every scope the call needs (the granted
+/// ones plus the missing), so the client re-authorizes and the consent page and Microsoft ask
+/// for the added permissions. Permissions this deployment does not offer are not challenged
+/// for; the tool then reports Graph's refusal itself.
+fn step_up(
+    settings: &Settings,
+    caller: &Caller,
+    incoming: &Incoming,
+    mcp_path: &str,
+) -> Result<Option<Response>> {
+    let Incoming::Single(Message::Request(r)) = incoming else {
+        return Ok(None);
+    };
+    if r.method != "tools/call" {
+        return Ok(None);
+    }
+    let Some(name) = r
+        .params
+        .as_ref()
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let registry = ToolRegistry::builtin();
+    let Some(tool) = registry.get(name) else {
+        return Ok(None);
+    };
+    let missing = m365_core::mcp::tool::missing_scopes(tool, &caller.scopes);
+    let offered = |s: &&str| {
+        settings
+            .server
+            .scopes_supported
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(s))
+    };
+    if missing.is_empty() || !missing.iter().all(offered) {
+        return Ok(None);
+    }
+    let mut scope: Vec<String> = caller.scopes.clone();
+    scope.extend(missing.iter().map(|s| (*s).to_string()));
+    let challenge = m365_core::oauth::bearer::insufficient_scope(
+        &settings.server.resource_metadata_url(mcp_path),
+        &scope.join(" "),
+        Some(&format!(
+            "The tool {name} needs the Microsoft permission {}.",
+            missing.join(", ")
+        )),
+    );
+    let mut resp = json_response(
+        403,
+        &serde_json::json!({
+            "error": "insufficient_scope",
+            "error_description": format!("The tool {name} needs the Microsoft permission {}; authorize again with scope \"{}\".", missing.join(", "), scope.join(" ")),
+        }),
+    )?;
+    resp.headers_mut().set("www-authenticate", &challenge)?;
+    Ok(Some(resp))
+}
+
 /// Authentication, then the Origin check: what every MCP request passes first.
 async fn admit(
     req: &Request,
@@ -166,6 +227,9 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
                 Ok(r) => r,
                 Err(r) => return json_response(r.status, &r.body()),
             };
+            if let Some(resp) = step_up(&settings, &caller, &incoming, mcp_path)? {
+                return Ok(resp);
+            }
             let graph_token = if calls_tool(&incoming) {
                 match resource::graph_token(env, &settings, &user, mcp_path).await? {
                     Ok(t) => Some(t),
@@ -331,6 +395,9 @@ pub(crate) async fn sse_message(mut req: Request, env: &Env) -> Result<Response>
             )
         }
     };
+    if let Some(resp) = step_up(&settings, &caller, &incoming, "/sse")? {
+        return Ok(resp);
+    }
     let graph_token = if calls_tool(&incoming) {
         match resource::graph_token(env, &settings, &user, "/sse").await? {
             Ok(t) => Some(t),

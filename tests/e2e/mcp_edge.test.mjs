@@ -711,3 +711,43 @@ describe('7. stateless 2026-07-28', () => {
     }
   });
 });
+
+describe('step-up authorization', () => {
+  test('a tool needing an ungranted permission answers 403 insufficient_scope; re-authorizing with it works', async () => {
+    const { authorize, Browser, pkce, registerClient, tokenRequest, authorizeUrl } = await import('./oauth_user.mjs');
+    const redirect = 'http://127.0.0.1:9/cb';
+    const { json: client } = await registerClient(stack.url, { client_name: 'Step-up Client', redirect_uris: [redirect], token_endpoint_auth_method: 'none' });
+    const browser = new Browser();
+    const signIn = async (scope) => {
+      const { verifier, challenge } = pkce();
+      const url = authorizeUrl(stack.url, { client_id: client.client_id, redirect_uri: redirect, state: 's', code_challenge: challenge, scope, resource: `${stack.url}/mcp` });
+      const back = await authorize(browser, url, { workerUrl: stack.url });
+      const t = await tokenRequest(stack.url, { grant_type: 'authorization_code', code: back.searchParams.get('code'), redirect_uri: redirect, code_verifier: verifier, client_id: client.client_id });
+      assert.equal(t.status, 200, JSON.stringify(t.json));
+      return t.json.access_token;
+    };
+    const call = async (token) => fetch(`${stack.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json',
+        'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'get_profile',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_profile', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    const narrow = await signIn('User.Read');
+    const refused = await call(narrow);
+    assert.equal(refused.status, 403);
+    const challenge = refused.headers.get('www-authenticate');
+    assert.match(challenge, /error="insufficient_scope"/);
+    assert.match(challenge, /scope="User\.Read MailboxSettings\.Read"/);
+    assert.match(challenge, /resource_metadata="/);
+    // The client asks again with the scopes from the challenge: the consent page lists the new
+    // permission (this browser approved only User.Read) and Microsoft is asked for it.
+    const wide = await signIn('User.Read MailboxSettings.Read');
+    const ok = await call(wide);
+    assert.equal(ok.status, 200);
+    const body = await ok.json();
+    assert.notEqual(body.result.isError, true, JSON.stringify(body));
+    assert.equal(body.result.structuredContent.displayName, 'Adele Vance');
+  });
+});

@@ -448,6 +448,29 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
     (offset > 0).then_some(offset)
 }
 
+/// Whether a granted permission covers a required one: the same name (case-insensitive), or the
+/// `ReadWrite` form of a `Read` permission (`Mail.ReadWrite` covers `Mail.Read`), as Graph's own
+/// permission hierarchy does.
+pub fn scope_covers(granted: &str, required: &str) -> bool {
+    if granted.eq_ignore_ascii_case(required) {
+        return true;
+    }
+    let (g, r) = (granted.to_ascii_lowercase(), required.to_ascii_lowercase());
+    r.split_once(".read").is_some_and(|(base, rest)| {
+        !rest.starts_with("write") && g == format!("{base}.readwrite{rest}")
+    })
+}
+
+/// The permissions `tool` needs that `granted` does not cover (for a step-up challenge,
+/// MCP authorization §Scope Challenge Handling).
+pub fn missing_scopes(tool: &dyn Tool, granted: &[String]) -> Vec<&'static str> {
+    tool.scopes()
+        .iter()
+        .copied()
+        .filter(|need| !granted.iter().any(|g| scope_covers(g, need)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,6 +574,19 @@ mod tests {
             new["annotations"],
             json!({"readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":true})
         );
+    }
+
+    #[test]
+    fn read_write_covers_read_but_not_the_reverse() {
+        assert!(scope_covers("Mail.ReadWrite", "Mail.Read"));
+        assert!(scope_covers("mail.read", "Mail.Read"));
+        assert!(scope_covers(
+            "Calendars.ReadWrite.Shared",
+            "Calendars.Read.Shared"
+        ));
+        assert!(!scope_covers("Mail.Read", "Mail.ReadWrite"));
+        assert!(!scope_covers("Mail.Read", "Mail.Send"));
+        assert!(!scope_covers("MailboxSettings.ReadWrite", "Mail.Read"));
     }
 
     #[test]
