@@ -103,7 +103,7 @@ pub(crate) async fn authorize(req: &Request, env: &Env) -> Result<Response> {
     // asked again.
     if let Some(user) = signed_user(req, &settings) {
         if already_approved(env, &user, &pending.request).await? {
-            return start_upstream(env, &settings, &id, pending, Some(&user)).await;
+            return redirect(&upstream_target(env, &settings, &id, pending).await?, &[]);
         }
     }
     save_pending(env, &id, &pending).await?;
@@ -191,7 +191,7 @@ pub(crate) async fn consent(mut req: Request, env: &Env) -> Result<Response> {
             )
         }
         ConsentDecision::Approve => {
-            let target = upstream_target(env, &settings, &form.request, pending, None).await?;
+            let target = upstream_target(env, &settings, &form.request, pending).await?;
             html_response(
                 200,
                 page::render_continue_page(&target, "Continuing to Microsoft sign-in…"),
@@ -209,24 +209,12 @@ pub(crate) fn expired_page() -> Result<Response> {
     )
 }
 
-/// Remember the request with a fresh upstream PKCE verifier and redirect to Microsoft.
-async fn start_upstream(
-    env: &Env,
-    settings: &Settings,
-    id: &str,
-    pending: Pending,
-    login_hint: Option<&UserKey>,
-) -> Result<Response> {
-    let target = upstream_target(env, settings, id, pending, login_hint).await?;
-    redirect(&target, &[])
-}
-
+/// Remember the request with a fresh upstream PKCE verifier; the URL of Microsoft's sign-in.
 async fn upstream_target(
     env: &Env,
     settings: &Settings,
     id: &str,
     mut pending: Pending,
-    _user: Option<&UserKey>,
 ) -> Result<String> {
     let verifier = b64url(&random::<32>());
     let challenge = pkce::s256_challenge(&verifier);
