@@ -247,14 +247,31 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
                         None => Box::new(NoGraph),
                     };
                     let base = graph_base(env);
+                    // A request that asked for progress is streamed as it runs, and closing the
+                    // stream cancels it (2026-07-28 §Cancellation).
+                    if let Incoming::Single(Message::Request(request)) = &incoming {
+                        let sse = matches!(
+                            mcp_http::response_mode(accept.as_deref(), &request.method),
+                            mcp_http::ResponseMode::Sse
+                        );
+                        let wants_progress = request
+                            .params
+                            .as_ref()
+                            .and_then(|p| p.get("_meta"))
+                            .and_then(|m| m.get("progressToken"))
+                            .is_some();
+                        if sse && wants_progress {
+                            return stream_stateless(meta.version, graph, base, request.clone());
+                        }
+                    }
                     let server = Server::new(
                         ServerInfo::new(crate::BUILD.version),
                         ToolRegistry::builtin(),
                     );
                     let ctx = RequestContext::new(meta.version, graph.as_ref(), &base);
-                    // A request whose notifications must reach the client (the acknowledgement
-                    // of `subscriptions/listen`, progress of `tools/call`) is answered as SSE
-                    // when the client accepts it: the notifications, then the response.
+                    // Otherwise notifications that must reach the client (the acknowledgement of
+                    // `subscriptions/listen`) come as SSE before the response; with none, plain
+                    // JSON keeps the 2026-07-28 HTTP statuses of errors.
                     let sse = match &incoming {
                         Incoming::Single(Message::Request(r)) => matches!(
                             mcp_http::response_mode(accept.as_deref(), &r.method),
@@ -279,11 +296,7 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
                             for n in notes.iter().chain(std::iter::once(&body)) {
                                 text.push_str(&m365_core::mcp::sse::message(None, n, false));
                             }
-                            let headers = Headers::new();
-                            for (k, v) in m365_core::mcp::sse::STREAM_HEADERS {
-                                headers.set(k, v)?;
-                            }
-                            Ok(Response::ok(text)?.with_headers(headers))
+                            Ok(Response::ok(text)?.with_headers(sse_headers()?))
                         }
                     }
                 }
@@ -340,6 +353,52 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
             }
         }
     }
+}
+
+fn sse_headers() -> Result<Headers> {
+    let headers = Headers::new();
+    for (k, v) in m365_core::mcp::sse::STREAM_HEADERS {
+        headers.set(k, v)?;
+    }
+    Ok(headers)
+}
+
+/// Sends notifications onto a stateless request's stream as they happen.
+struct ChannelSink(futures_channel::mpsc::UnboundedSender<String>);
+
+impl m365_core::mcp::server::EventSink for ChannelSink {
+    fn send(&self, message: Value) {
+        let _ = self
+            .0
+            .unbounded_send(m365_core::mcp::sse::message(None, &message, false));
+    }
+}
+
+/// Run a stateless request while streaming its notifications; when the client closes the
+/// stream the receiver is dropped, which the request sees as cancellation.
+fn stream_stateless(
+    version: m365_core::mcp::version::ProtocolVersion,
+    graph: Box<dyn m365_core::graph::GraphClient>,
+    base: String,
+    request: m365_core::mcp::jsonrpc::Request,
+) -> Result<Response> {
+    let (tx, rx) = futures_channel::mpsc::unbounded::<String>();
+    wasm_bindgen_futures::spawn_local(async move {
+        let server = Server::new(
+            ServerInfo::new(crate::BUILD.version),
+            ToolRegistry::builtin(),
+        );
+        let probe = tx.clone();
+        let closed = move || probe.is_closed();
+        let ctx = RequestContext::new(version, graph.as_ref(), &base).with_stream_closed(&closed);
+        let sink = ChannelSink(tx.clone());
+        if let Some(body) = server.respond(&ctx, &request, &sink).await {
+            let _ = tx.unbounded_send(m365_core::mcp::sse::message(None, &body, false));
+        }
+        tx.close_channel();
+    });
+    use futures_util::StreamExt;
+    Ok(Response::from_stream(rx.map(Ok::<String, worker::Error>))?.with_headers(sse_headers()?))
 }
 
 fn now_secs() -> u64 {

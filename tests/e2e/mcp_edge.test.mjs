@@ -751,3 +751,26 @@ describe('step-up authorization', () => {
     assert.equal(body.result.structuredContent.displayName, 'Adele Vance');
   });
 });
+
+describe('stateless streaming', () => {
+  test('a 2026-07-28 tools/call with a progressToken streams as SSE and ends with the result', async () => {
+    const provider = await sdkSignIn(stack.url, `${stack.url}/mcp`, { clientName: 'Stream Client' });
+    const r = await fetch(`${stack.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${provider.store.tokens.access_token}`, 'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'get_profile',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'p1', method: 'tools/call', params: { name: 'get_profile', arguments: {}, _meta: { progressToken: 'tok-1', 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/event-stream/);
+    const text = await r.text(); // the stream ends after the result
+    const events = text.split('\n\n').filter((e) => e.includes('data:')).map((e) => JSON.parse(e.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n')));
+    const last = events.at(-1);
+    assert.equal(last.id, 'p1');
+    assert.equal(last.result.structuredContent.displayName, 'Adele Vance');
+    for (const e of events.slice(0, -1)) assert.equal(e.method, 'notifications/progress');
+  });
+});
