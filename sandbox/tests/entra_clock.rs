@@ -1,6 +1,8 @@
 //! Entra lifetimes driven by the sandbox clock (`POST /_admin/clock`): authorization codes (10
 //! minutes), access tokens (3599 s) and refresh-token inactivity (90 days).
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::{
@@ -8,21 +10,18 @@ use axum::{
     http::{header, Request, StatusCode},
 };
 use chrono::Utc;
-use http_body_util::BodyExt;
+use common::{send, user, CHALLENGE, VERIFIER};
 use m365_sandbox::{
     entra,
-    store::{AccountKind, Tenant, User},
+    store::{AccountKind, Tenant},
     Sandbox,
 };
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const TENANT: &str = "7a1c0e5e-3333-4b6f-9c1a-00000000e003";
 const USER: &str = "c10c0000-0000-4000-8000-00000000a001";
 const UPN: &str = "clara@clock-test.example";
 const REDIRECT: &str = "http://localhost:8400/cb";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const SCOPE: &str = "openid offline_access Mail.Read";
 
 fn sandbox() -> Arc<Sandbox> {
@@ -34,35 +33,14 @@ fn sandbox() -> Arc<Sandbox> {
             display_name: "Clock (test)".to_string(),
             domain: "clock-test.example".to_string(),
         });
-        w.users.push(User {
-            id: USER.to_string(),
-            tenant_id: TENANT.to_string(),
-            user_principal_name: UPN.to_string(),
-            display_name: "Clara Clock".to_string(),
-            kind: AccountKind::Work,
-            profile: json!({ "id": USER, "userPrincipalName": UPN }),
-        });
+        w.users
+            .push(user(USER, TENANT, UPN, "Clara Clock", AccountKind::Work));
     }
     Arc::new(s)
 }
 
-async fn send(s: &Arc<Sandbox>, req: Request<Body>) -> (StatusCode, Option<String>, String) {
-    let resp = m365_sandbox::app(s.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let location = resp
-        .headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_string());
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        location,
-        String::from_utf8_lossy(&body).into_owned(),
-    )
-}
-
 async fn advance(s: &Arc<Sandbox>, seconds: i64) {
-    let (status, _, body) = send(
+    let r = send(
         s,
         Request::post("/_admin/clock")
             .header(header::CONTENT_TYPE, "application/json")
@@ -72,7 +50,7 @@ async fn advance(s: &Arc<Sandbox>, seconds: i64) {
             .unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "clock control: {body}");
+    assert_eq!(r.status, StatusCode::OK, "clock control: {}", r.body);
 }
 
 async fn code(s: &Arc<Sandbox>) -> String {
@@ -88,15 +66,15 @@ async fn code(s: &Arc<Sandbox>) -> String {
             ("sandbox_auto", "1"),
         ])
         .finish();
-    let (status, location, body) = send(
+    let r = send(
         s,
         Request::get(format!("/{TENANT}/oauth2/v2.0/authorize?{q}"))
             .body(Body::empty())
             .unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::FOUND, "{body}");
-    let location = location.unwrap();
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let location = r.location();
     let query = location.split_once('?').unwrap().1;
     form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "code")
@@ -114,7 +92,7 @@ async fn token(s: &Arc<Sandbox>, pairs: &[(&str, &str)]) -> (StatusCode, Value) 
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(all)
         .finish();
-    let (status, _, body) = send(
+    let r = send(
         s,
         Request::post(format!("/{TENANT}/oauth2/v2.0/token"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -122,7 +100,7 @@ async fn token(s: &Arc<Sandbox>, pairs: &[(&str, &str)]) -> (StatusCode, Value) 
             .unwrap(),
     )
     .await;
-    (status, serde_json::from_str(&body).unwrap())
+    (r.status, serde_json::from_str(&r.body).unwrap())
 }
 
 async fn redeem(s: &Arc<Sandbox>, code: &str) -> (StatusCode, Value) {
@@ -177,7 +155,7 @@ async fn access_token_expires_and_refresh_renews_it() {
         )
     );
     // Through Graph's HTTP surface the same 401 comes back.
-    let (status, _, body) = send(
+    let r = send(
         &s,
         Request::get("/v1.0/me")
             .header(header::AUTHORIZATION, &header)
@@ -185,9 +163,9 @@ async fn access_token_expires_and_refresh_renews_it() {
             .unwrap(),
     )
     .await;
-    if status != StatusCode::NOT_FOUND {
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-        let v: Value = serde_json::from_str(&body).unwrap();
+    if r.status != StatusCode::NOT_FOUND {
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(v["error"]["code"], "InvalidAuthenticationToken");
         assert_eq!(
             v["error"]["message"],

@@ -1,22 +1,23 @@
 //! Entra v2 stand-in: authorization-code flow with PKCE for a confidential client, refresh
 //! rotation, discovery, and Graph's access-token checks — driven through the axum router.
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::{
     body::Body,
-    http::{header, HeaderMap, Request, StatusCode},
+    http::{header, Request, StatusCode},
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use chrono::{Duration, Utc};
-use http_body_util::BodyExt;
+use common::{send, user, Resp, CHALLENGE, VERIFIER};
 use m365_sandbox::{
     entra::{self, Principal},
-    store::{AccountKind, Tenant, User},
+    store::{AccountKind, Tenant},
     Sandbox,
 };
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const BASE: &str = "http://127.0.0.1:8790";
 const TAILSPIN: &str = "7a1c0e5e-1111-4b6f-9c1a-00000000e001";
@@ -26,21 +27,7 @@ const BOB: &str = "b0b00000-0000-4000-8000-00000000b002";
 const NINA: &str = "41a00000-0000-4000-8000-00000000c003";
 const PAT: &str = "00000000-0000-0000-7a7e-00000000d004";
 const REDIRECT: &str = "http://127.0.0.1:53123/callback";
-/// RFC 7636 appendix B.
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const SCOPE: &str = "openid profile email offline_access https://graph.microsoft.com/Mail.Read https://graph.microsoft.com/User.Read";
-
-fn user(id: &str, tid: &str, upn: &str, name: &str, kind: AccountKind) -> User {
-    User {
-        id: id.to_string(),
-        tenant_id: tid.to_string(),
-        user_principal_name: upn.to_string(),
-        display_name: name.to_string(),
-        kind,
-        profile: json!({ "id": id, "displayName": name, "userPrincipalName": upn, "mail": upn }),
-    }
-}
 
 /// A sandbox with test tenants and users of its own (the seed may hold others).
 fn sandbox() -> Arc<Sandbox> {
@@ -87,36 +74,6 @@ fn sandbox() -> Arc<Sandbox> {
         ));
     }
     Arc::new(s)
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-    fn location(&self) -> String {
-        self.headers
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_else(|| panic!("no Location; status {} body {}", self.status, self.body))
-    }
-}
-
-async fn send(s: &Arc<Sandbox>, req: Request<Body>) -> Resp {
-    let resp = m365_sandbox::app(s.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
 }
 
 fn enc(pairs: &[(&str, &str)]) -> String {
@@ -175,15 +132,20 @@ fn authorize_query(extra: &[(&str, &str)]) -> String {
     enc(&pairs)
 }
 
+/// The authorize endpoint of `tenant` with [`authorize_query`].
+async fn authorize(s: &Arc<Sandbox>, tenant: &str, extra: &[(&str, &str)]) -> Resp {
+    get(
+        s,
+        &format!("/{tenant}/oauth2/v2.0/authorize?{}", authorize_query(extra)),
+    )
+    .await
+}
+
 /// Non-interactive code: `login_hint` + `sandbox_auto=1`.
 async fn auto_code(s: &Arc<Sandbox>, tenant: &str, upn: &str, extra: &[(&str, &str)]) -> String {
     let mut e = vec![("login_hint", upn), ("sandbox_auto", "1")];
     e.extend_from_slice(extra);
-    let r = get(
-        s,
-        &format!("/{tenant}/oauth2/v2.0/authorize?{}", authorize_query(&e)),
-    )
-    .await;
+    let r = authorize(s, tenant, &e).await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     let loc = r.location();
     assert!(loc.starts_with(REDIRECT), "{loc}");
@@ -279,11 +241,7 @@ fn account_buttons(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn full_code_flow_via_sign_in_page_then_graph_accepts_the_token() {
     let s = sandbox();
-    let page = get(
-        &s,
-        &format!("/{TAILSPIN}/oauth2/v2.0/authorize?{}", authorize_query(&[])),
-    )
-    .await;
+    let page = authorize(&s, TAILSPIN, &[]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains("<form id=\"signin\" method=\"post\""),
@@ -482,15 +440,13 @@ async fn pkce_verifier_must_match() {
 #[tokio::test]
 async fn pkce_policy_at_authorize() {
     let s = sandbox();
-    let plain = get(
+    let plain = authorize(
         &s,
-        &format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            authorize_query(&[
-                ("code_challenge", VERIFIER),
-                ("code_challenge_method", "plain")
-            ])
-        ),
+        "common",
+        &[
+            ("code_challenge", VERIFIER),
+            ("code_challenge_method", "plain"),
+        ],
     )
     .await;
     let loc = plain.location();
@@ -500,12 +456,10 @@ async fn pkce_policy_at_authorize() {
         .starts_with("AADSTS50149:"));
     assert_eq!(param(&loc, "state").as_deref(), Some("st-123"));
 
-    let none = get(
+    let none = authorize(
         &s,
-        &format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            authorize_query(&[("code_challenge", ""), ("code_challenge_method", "")])
-        ),
+        "common",
+        &[("code_challenge", ""), ("code_challenge_method", "")],
     )
     .await;
     assert!(param(&none.location(), "error_description")
@@ -588,14 +542,7 @@ async fn client_authentication() {
 async fn resource_parameter_with_v2_scopes_is_rejected() {
     let s = sandbox();
     // At /authorize: redirected back with invalid_target.
-    let r = get(
-        &s,
-        &format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            authorize_query(&[("resource", "https://mcp.example.com/mcp")])
-        ),
-    )
-    .await;
+    let r = authorize(&s, "common", &[("resource", "https://mcp.example.com/mcp")]).await;
     assert_eq!(r.status, StatusCode::FOUND);
     let loc = r.location();
     assert!(loc.starts_with(REDIRECT));
@@ -604,12 +551,10 @@ async fn resource_parameter_with_v2_scopes_is_rejected() {
         .unwrap()
         .starts_with("AADSTS9010010: The resource parameter provided in the request doesn't match with the requested scopes."));
     // A trailing-slash variant of the right resource is still a mismatch.
-    let r = get(
+    let r = authorize(
         &s,
-        &format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            authorize_query(&[("resource", "https://graph.microsoft.com/")])
-        ),
+        "common",
+        &[("resource", "https://graph.microsoft.com/")],
     )
     .await;
     assert_eq!(
@@ -948,11 +893,7 @@ async fn sign_in_page_lists_users_allowed_by_tenant_segment() {
     let listed = |segment: &'static str| {
         let s = s.clone();
         async move {
-            let r = get(
-                &s,
-                &format!("/{segment}/oauth2/v2.0/authorize?{}", authorize_query(&[])),
-            )
-            .await;
+            let r = authorize(&s, segment, &[]).await;
             assert_eq!(r.status, StatusCode::OK, "{segment}: {}", r.body);
             account_buttons(&r.body)
         }
@@ -982,14 +923,7 @@ async fn sign_in_page_lists_users_allowed_by_tenant_segment() {
     );
 
     // The page's button markup is easy to target.
-    let r = get(
-        &s,
-        &format!(
-            "/{TAILSPIN}/oauth2/v2.0/authorize?{}",
-            authorize_query(&[("login_hint", "bob@tailspin-test.example")])
-        ),
-    )
-    .await;
+    let r = authorize(&s, TAILSPIN, &[("login_hint", "bob@tailspin-test.example")]).await;
     assert!(r.body.contains(&format!(
         "<button type=\"submit\" name=\"user\" value=\"{BOB}\" data-upn=\"bob@tailspin-test.example\" data-tenant-id=\"{TAILSPIN}\" data-kind=\"work\" class=\"hinted\" autofocus>Bob Test (bob@tailspin-test.example)</button>"
     )), "{}", r.body);
@@ -1012,14 +946,7 @@ async fn sign_in_page_lists_users_allowed_by_tenant_segment() {
     assert!(r.body.contains("AADSTS50034"), "{}", r.body);
 
     // Unknown tenant: error page.
-    let r = get(
-        &s,
-        &format!(
-            "/nowhere.example/oauth2/v2.0/authorize?{}",
-            authorize_query(&[])
-        ),
-    )
-    .await;
+    let r = authorize(&s, "nowhere.example", &[]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("AADSTS90002"), "{}", r.body);
 }
@@ -1027,11 +954,7 @@ async fn sign_in_page_lists_users_allowed_by_tenant_segment() {
 #[tokio::test]
 async fn cancel_on_sign_in_page_redirects_access_denied() {
     let s = sandbox();
-    let page = get(
-        &s,
-        &format!("/common/oauth2/v2.0/authorize?{}", authorize_query(&[])),
-    )
-    .await;
+    let page = authorize(&s, "common", &[]).await;
     let mut fields = hidden_inputs(&page.body);
     fields.push(("cancel".to_string(), "1".to_string()));
     let body = form_urlencoded::Serializer::new(String::new())
@@ -1049,12 +972,10 @@ async fn cancel_on_sign_in_page_redirects_access_denied() {
 #[tokio::test]
 async fn unknown_client_and_unregistered_redirect_show_an_error_page() {
     let s = sandbox();
-    let r = get(
+    let r = authorize(
         &s,
-        &format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            authorize_query(&[("client_id", "00000000-0000-0000-0000-00000000beef")])
-        ),
+        "common",
+        &[("client_id", "00000000-0000-0000-0000-00000000beef")],
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -1066,14 +987,7 @@ async fn unknown_client_and_unregistered_redirect_show_an_error_page() {
         "http://127.0.0.1.evil.example/cb",
         "http://user@127.0.0.1:5000/cb",
     ] {
-        let r = get(
-            &s,
-            &format!(
-                "/common/oauth2/v2.0/authorize?{}",
-                authorize_query(&[("redirect_uri", bad)])
-            ),
-        )
-        .await;
+        let r = authorize(&s, "common", &[("redirect_uri", bad)]).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
         assert!(r.headers.get(header::LOCATION).is_none());
         assert!(r.body.contains("AADSTS50011"), "{bad}: {}", r.body);
@@ -1084,14 +998,7 @@ async fn unknown_client_and_unregistered_redirect_show_an_error_page() {
         "http://127.0.0.1/cb",
         "http://[::1]:4000/cb?x=1",
     ] {
-        let r = get(
-            &s,
-            &format!(
-                "/common/oauth2/v2.0/authorize?{}",
-                authorize_query(&[("redirect_uri", ok)])
-            ),
-        )
-        .await;
+        let r = authorize(&s, "common", &[("redirect_uri", ok)]).await;
         assert_eq!(r.status, StatusCode::OK, "{ok}: {}", r.body);
     }
 
@@ -1102,58 +1009,34 @@ async fn unknown_client_and_unregistered_redirect_show_an_error_page() {
         "test-secret",
         &["https://app.example/cb", "http://localhost:1234/cb"],
     );
-    let q = |uri: &str| {
-        authorize_query(&[
+    let q = |uri: &'static str| {
+        [
             ("client_id", "11111111-2222-4333-8444-555555555555"),
             ("redirect_uri", uri),
-        ])
+        ]
     };
     assert_eq!(
-        get(
-            &s,
-            &format!(
-                "/common/oauth2/v2.0/authorize?{}",
-                q("https://app.example/cb")
-            )
-        )
-        .await
-        .status,
+        authorize(&s, "common", &q("https://app.example/cb"))
+            .await
+            .status,
         StatusCode::OK
     );
     assert_eq!(
-        get(
-            &s,
-            &format!(
-                "/common/oauth2/v2.0/authorize?{}",
-                q("http://localhost:999/cb")
-            )
-        )
-        .await
-        .status,
+        authorize(&s, "common", &q("http://localhost:999/cb"))
+            .await
+            .status,
         StatusCode::OK
     );
     assert_eq!(
-        get(
-            &s,
-            &format!(
-                "/common/oauth2/v2.0/authorize?{}",
-                q("http://localhost:999/other")
-            )
-        )
-        .await
-        .status,
+        authorize(&s, "common", &q("http://localhost:999/other"))
+            .await
+            .status,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        get(
-            &s,
-            &format!(
-                "/common/oauth2/v2.0/authorize?{}",
-                q("https://app.example/cb2")
-            )
-        )
-        .await
-        .status,
+        authorize(&s, "common", &q("https://app.example/cb2"))
+            .await
+            .status,
         StatusCode::BAD_REQUEST
     );
 }
@@ -1164,11 +1047,7 @@ async fn authorize_parameter_errors_redirect_back() {
     let err = |extra: Vec<(&'static str, &'static str)>| {
         let s = s.clone();
         async move {
-            let r = get(
-                &s,
-                &format!("/common/oauth2/v2.0/authorize?{}", authorize_query(&extra)),
-            )
-            .await;
+            let r = authorize(&s, "common", &extra).await;
             assert_eq!(r.status, StatusCode::FOUND, "{extra:?}: {}", r.body);
             let loc = r.location();
             assert!(loc.starts_with(REDIRECT));
@@ -1286,30 +1165,26 @@ async fn token_endpoint_request_errors() {
 #[tokio::test]
 async fn response_modes_fragment_and_form_post() {
     let s = sandbox();
-    let r = get(
+    let r = authorize(
         &s,
-        &format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            authorize_query(&[
-                ("response_mode", "fragment"),
-                ("login_hint", "alice@tailspin-test.example"),
-                ("sandbox_auto", "1")
-            ])
-        ),
+        "common",
+        &[
+            ("response_mode", "fragment"),
+            ("login_hint", "alice@tailspin-test.example"),
+            ("sandbox_auto", "1"),
+        ],
     )
     .await;
     let loc = r.location();
     assert!(loc.starts_with(&format!("{REDIRECT}#code=")), "{loc}");
-    let r = get(
+    let r = authorize(
         &s,
-        &format!(
-            "/common/oauth2/v2.0/authorize?{}",
-            authorize_query(&[
-                ("response_mode", "form_post"),
-                ("login_hint", "alice@tailspin-test.example"),
-                ("sandbox_auto", "1")
-            ])
-        ),
+        "common",
+        &[
+            ("response_mode", "form_post"),
+            ("login_hint", "alice@tailspin-test.example"),
+            ("sandbox_auto", "1"),
+        ],
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
@@ -1337,15 +1212,13 @@ async fn response_modes_fragment_and_form_post() {
 async fn sandbox_auto_respects_tenant_segment() {
     let s = sandbox();
     // A personal account cannot use `organizations`: the page is shown instead of a redirect.
-    let r = get(
+    let r = authorize(
         &s,
-        &format!(
-            "/organizations/oauth2/v2.0/authorize?{}",
-            authorize_query(&[
-                ("login_hint", "pat.test@outlook-test.example"),
-                ("sandbox_auto", "1")
-            ])
-        ),
+        "organizations",
+        &[
+            ("login_hint", "pat.test@outlook-test.example"),
+            ("sandbox_auto", "1"),
+        ],
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);

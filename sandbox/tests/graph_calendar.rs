@@ -3,18 +3,12 @@
 //! and cancellation between seeded users, reminders, getSchedule and findMeetingTimes for work
 //! and personal accounts, calendars, attachments and the time-zone lists.
 
-use std::sync::Arc;
+mod common;
 
-use axum::{body::Body, http::Request};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use http_body_util::BodyExt;
-use m365_sandbox::{
-    entra,
-    seed::{self, fixtures},
-    Sandbox,
-};
+use common::{code, enc, items, q, Env};
+use m365_sandbox::seed::{self, fixtures};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const ALL: &[&str] = &[
     "User.Read",
@@ -26,89 +20,6 @@ const ALL: &[&str] = &[
     "People.Read",
     "MailboxSettings.ReadWrite",
 ];
-
-fn anchor() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
-        .single()
-        .expect("anchor")
-}
-
-struct Env {
-    sb: Arc<Sandbox>,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self {
-            sb: Arc::new(Sandbox::new("http://sandbox.test".to_string(), anchor())),
-        }
-    }
-
-    fn token(&self, user: &str, scopes: &[&str]) -> String {
-        entra::mint_access_token(&self.sb, user, scopes, entra::GRAPH_RESOURCE)
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-        prefer: Option<&str>,
-    ) -> (u16, Value) {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {token}"));
-        if let Some(p) = prefer {
-            b = b.header("prefer", p);
-        }
-        let req = match body {
-            Some(v) => b
-                .header("content-type", "application/json")
-                .body(Body::from(v.to_string())),
-            None => b.body(Body::empty()),
-        }
-        .expect("request");
-        let resp = m365_sandbox::app(self.sb.clone())
-            .oneshot(req)
-            .await
-            .expect("response");
-        let status = resp.status().as_u16();
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        let v = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}))
-        };
-        (status, v)
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.call("GET", path, token, None, None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.call("POST", path, token, Some(body), None).await
-    }
-}
-
-fn q(pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    s.finish()
-}
-
-fn code(v: &Value) -> &str {
-    v["error"]["code"].as_str().unwrap_or("")
-}
-
-fn items(v: &Value) -> Vec<Value> {
-    v["value"].as_array().cloned().unwrap_or_default()
-}
 
 /// `YYYY-MM-DDTHH:MM` of a `dateTimeTimeZone`.
 fn hm(dt: &Value) -> String {
@@ -225,7 +136,7 @@ async fn new_york_series_in_london_follows_both_dst_switches_in_march() {
     let (s, one) = env
         .call(
             "GET",
-            &format!("/v1.0/me/events/{}", urlencode(id)),
+            &format!("/v1.0/me/events/{}", enc(id)),
             &alex,
             None,
             Some("outlook.timezone=\"GMT Standard Time\""),
@@ -313,7 +224,7 @@ async fn calendar_view_needs_a_window_and_lists_masters_separately() {
     let id = list[0]["id"].as_str().expect("id");
     let path = format!(
         "/v1.0/me/events/{}/instances?{}",
-        urlencode(id),
+        enc(id),
         q(&[
             ("startDateTime", "2026-06-01T00:00:00Z"),
             ("endDateTime", "2026-06-22T00:00:00Z")
@@ -327,10 +238,7 @@ async fn calendar_view_needs_a_window_and_lists_masters_separately() {
         .iter()
         .all(|e| e["type"] == "occurrence" && e["seriesMasterId"] == list[0]["id"]));
     let (s, v) = env
-        .get(
-            &format!("/v1.0/me/events/{}/instances", urlencode(id)),
-            &adele,
-        )
+        .get(&format!("/v1.0/me/events/{}/instances", enc(id)), &adele)
         .await;
     assert_eq!((s, code(&v)), (400, "ErrorInvalidParameter"));
 }
@@ -370,7 +278,7 @@ async fn create_event_with_windows_iana_and_invalid_zones() {
     let (s, v) = env
         .call(
             "GET",
-            &format!("/v1.0/me/events/{}", urlencode(id)),
+            &format!("/v1.0/me/events/{}", enc(id)),
             &adele,
             None,
             Some("outlook.timezone=\"Pacific Standard Time\""),
@@ -485,7 +393,7 @@ async fn all_day_events_stay_on_their_dates_in_any_zone() {
         let (s, v) = env
             .call(
                 "GET",
-                &format!("/v1.0/me/events/{}", urlencode(&id)),
+                &format!("/v1.0/me/events/{}", enc(&id)),
                 &adele,
                 None,
                 Some(&format!("outlook.timezone=\"{zone}\"")),
@@ -535,7 +443,7 @@ async fn all_day_events_stay_on_their_dates_in_any_zone() {
         .expect("birthdays calendar");
     let path = format!(
         "/v1.0/me/calendars/{}/calendarView?{}",
-        urlencode(bday["id"].as_str().expect("id")),
+        enc(bday["id"].as_str().expect("id")),
         q(&[
             ("startDateTime", "2026-06-01T00:00:00Z"),
             ("endDateTime", "2027-06-01T00:00:00Z"),
@@ -584,7 +492,7 @@ async fn responses_follow_the_organizer_rules() {
     let own = event_id(&env, &adele, "Product roadmap review").await;
     let (s, v) = env
         .post(
-            &format!("/v1.0/me/events/{}/accept", urlencode(&own)),
+            &format!("/v1.0/me/events/{}/accept", enc(&own)),
             &adele,
             json!({"sendResponse": true}),
         )
@@ -597,21 +505,21 @@ async fn responses_follow_the_organizer_rules() {
     let invite = event_id(&env, &adele, "Offsite planning").await;
     let (s, v) = env
         .post(
-            &format!("/v1.0/me/events/{}/accept", urlencode(&invite)),
+            &format!("/v1.0/me/events/{}/accept", enc(&invite)),
             &adele,
             json!({"comment": "See you there", "sendResponse": true}),
         )
         .await;
     assert_eq!(s, 202, "{v}");
     let (_, ev) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&invite)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&invite)), &adele)
         .await;
     assert_eq!(ev["responseStatus"]["response"], "accepted");
     assert_eq!(ev["showAs"], "busy");
     // Patti sees the answer on her event and gets the response in her inbox.
     let theirs = event_id(&env, &patti, "Offsite planning").await;
     let (_, ev) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&theirs)), &patti)
+        .get(&format!("/v1.0/me/events/{}", enc(&theirs)), &patti)
         .await;
     let a = ev["attendees"]
         .as_array()
@@ -631,7 +539,7 @@ async fn responses_follow_the_organizer_rules() {
     // An attendee cannot cancel.
     let (s, v) = env
         .post(
-            &format!("/v1.0/me/events/{}/cancel", urlencode(&invite)),
+            &format!("/v1.0/me/events/{}/cancel", enc(&invite)),
             &adele,
             json!({"comment": "no"}),
         )
@@ -646,27 +554,27 @@ async fn responses_follow_the_organizer_rules() {
     let proposal = json!({"start": {"dateTime": "2026-06-10T17:00:00", "timeZone": "Pacific Standard Time"}, "end": {"dateTime": "2026-06-10T17:45:00", "timeZone": "Pacific Standard Time"}});
     let (s, v) = env
         .post(
-            &format!("/v1.0/me/events/{}/tentativelyAccept", urlencode(&critique)),
+            &format!("/v1.0/me/events/{}/tentativelyAccept", enc(&critique)),
             &adele,
             json!({"sendResponse": true, "proposedNewTime": proposal}),
         )
         .await;
     assert_eq!(s, 202, "{v}");
     let (_, ev) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&critique)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&critique)), &adele)
         .await;
     assert_eq!(ev["responseStatus"]["response"], "tentativelyAccepted");
     // Declining removes the meeting from the attendee's calendar.
     let (s, _) = env
         .post(
-            &format!("/v1.0/me/events/{}/decline", urlencode(&critique)),
+            &format!("/v1.0/me/events/{}/decline", enc(&critique)),
             &adele,
             json!({"sendResponse": false}),
         )
         .await;
     assert_eq!(s, 202);
     let (s, v) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&critique)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&critique)), &adele)
         .await;
     assert_eq!((s, code(&v)), (404, "ErrorItemNotFound"));
 }
@@ -696,7 +604,7 @@ async fn invitations_and_cancellations_reach_seeded_attendees() {
     // Lee has the meeting (tentative until he answers) and the request in his inbox.
     let lee_copy = event_id(&env, &lee, "Launch retro").await;
     let (_, copy) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&lee_copy)), &lee)
+        .get(&format!("/v1.0/me/events/{}", enc(&lee_copy)), &lee)
         .await;
     assert_eq!(copy["isOrganizer"], false);
     assert_eq!(copy["responseStatus"]["response"], "notResponded");
@@ -712,7 +620,7 @@ async fn invitations_and_cancellations_reach_seeded_attendees() {
     // Lee accepts, Megan declines.
     let (s, _) = env
         .post(
-            &format!("/v1.0/me/events/{}/accept", urlencode(&lee_copy)),
+            &format!("/v1.0/me/events/{}/accept", enc(&lee_copy)),
             &lee,
             json!({}),
         )
@@ -721,14 +629,14 @@ async fn invitations_and_cancellations_reach_seeded_attendees() {
     let megan_copy = event_id(&env, &megan, "Launch retro").await;
     let (s, _) = env
         .post(
-            &format!("/v1.0/me/events/{}/decline", urlencode(&megan_copy)),
+            &format!("/v1.0/me/events/{}/decline", enc(&megan_copy)),
             &megan,
             json!({"comment": "OOO"}),
         )
         .await;
     assert_eq!(s, 202);
     let (_, mine) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&id)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&id)), &adele)
         .await;
     let status = |who: &str| {
         mine["attendees"]
@@ -743,18 +651,18 @@ async fn invitations_and_cancellations_reach_seeded_attendees() {
     // Adele cancels: her event goes, Lee's copy is marked cancelled, Lee gets the cancellation.
     let (s, v) = env
         .post(
-            &format!("/v1.0/me/events/{}/cancel", urlencode(&id)),
+            &format!("/v1.0/me/events/{}/cancel", enc(&id)),
             &adele,
             json!({"comment": "Moving this to the offsite."}),
         )
         .await;
     assert_eq!(s, 202, "{v}");
     let (s, _) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&id)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&id)), &adele)
         .await;
     assert_eq!(s, 404);
     let (_, copy) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&lee_copy)), &lee)
+        .get(&format!("/v1.0/me/events/{}", enc(&lee_copy)), &lee)
         .await;
     assert_eq!(copy["isCancelled"], true);
     assert_eq!(copy["subject"], "Canceled: Launch retro");
@@ -796,7 +704,7 @@ async fn occurrences_can_be_changed_and_deleted() {
     let (s, v) = env
         .call(
             "PATCH",
-            &format!("/v1.0/me/events/{}", urlencode(&wed)),
+            &format!("/v1.0/me/events/{}", enc(&wed)),
             &adele,
             Some(json!({"subject": "Daily check (moved)", "start": {"dateTime": "2026-08-05T10:00:00", "timeZone": "Pacific Standard Time"}, "end": {"dateTime": "2026-08-05T10:15:00", "timeZone": "Pacific Standard Time"}})),
             None,
@@ -805,13 +713,7 @@ async fn occurrences_can_be_changed_and_deleted() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["type"], "exception");
     let (s, _) = env
-        .call(
-            "DELETE",
-            &format!("/v1.0/me/events/{}", urlencode(&thu)),
-            &adele,
-            None,
-            None,
-        )
+        .delete(&format!("/v1.0/me/events/{}", enc(&thu)), &adele)
         .await;
     assert_eq!(s, 204);
     let (_, v) = daily_view(&env, &adele).await;
@@ -835,18 +737,12 @@ async fn occurrences_can_be_changed_and_deleted() {
         ]
     );
     let (s, _) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&thu)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&thu)), &adele)
         .await;
     assert_eq!(s, 404);
     // Deleting the master removes the series.
     let (s, _) = env
-        .call(
-            "DELETE",
-            &format!("/v1.0/me/events/{}", urlencode(&master)),
-            &adele,
-            None,
-            None,
-        )
+        .delete(&format!("/v1.0/me/events/{}", enc(&master)), &adele)
         .await;
     assert_eq!(s, 204);
     let (_, v) = daily_view(&env, &adele).await;
@@ -895,7 +791,7 @@ async fn reminders_can_be_listed_snoozed_and_dismissed() {
     // Snooze to 17:50.
     let (s, v) = env
         .post(
-            &format!("/v1.0/me/events/{}/snoozeReminder", urlencode(&id)),
+            &format!("/v1.0/me/events/{}/snoozeReminder", enc(&id)),
             &adele,
             json!({"newReminderTime": {"dateTime": "2026-09-01T17:50:00", "timeZone": "UTC"}}),
         )
@@ -916,7 +812,7 @@ async fn reminders_can_be_listed_snoozed_and_dismissed() {
     // Dismiss.
     let (s, _) = env
         .post(
-            &format!("/v1.0/me/events/{}/dismissReminder", urlencode(&id)),
+            &format!("/v1.0/me/events/{}/dismissReminder", enc(&id)),
             &adele,
             json!({}),
         )
@@ -1120,7 +1016,7 @@ async fn calendars_events_in_calendars_and_attachments() {
     let cid = cal["id"].as_str().expect("id").to_string();
     let (s, ev) = env
         .post(
-            &format!("/v1.0/me/calendars/{}/events", urlencode(&cid)),
+            &format!("/v1.0/me/calendars/{}/events", enc(&cid)),
             &adele,
             json!({"subject": "Side quest", "start": {"dateTime": "2026-06-20T10:00:00", "timeZone": "UTC"}, "end": {"dateTime": "2026-06-20T11:00:00", "timeZone": "UTC"}}),
         )
@@ -1129,10 +1025,7 @@ async fn calendars_events_in_calendars_and_attachments() {
     let eid = ev["id"].as_str().expect("id").to_string();
     // Listed under its calendar, not in the default one.
     let (_, v) = env
-        .get(
-            &format!("/v1.0/me/calendars/{}/events", urlencode(&cid)),
-            &adele,
-        )
+        .get(&format!("/v1.0/me/calendars/{}/events", enc(&cid)), &adele)
         .await;
     assert_eq!(items(&v).len(), 1);
     let path = format!(
@@ -1151,7 +1044,7 @@ async fn calendars_events_in_calendars_and_attachments() {
     // Attachments.
     let (s, a) = env
         .post(
-            &format!("/v1.0/me/events/{}/attachments", urlencode(&eid)),
+            &format!("/v1.0/me/events/{}/attachments", enc(&eid)),
             &adele,
             json!({"@odata.type": "#microsoft.graph.fileAttachment", "name": "notes.txt", "contentBytes": "aGVsbG8="}),
         )
@@ -1159,56 +1052,40 @@ async fn calendars_events_in_calendars_and_attachments() {
     assert_eq!(s, 201, "{a}");
     let (_, v) = env
         .get(
-            &format!("/v1.0/me/events/{}/attachments", urlencode(&eid)),
+            &format!("/v1.0/me/events/{}/attachments", enc(&eid)),
             &adele,
         )
         .await;
     assert_eq!(items(&v).len(), 1);
     let (_, e) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&eid)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&eid)), &adele)
         .await;
     assert_eq!(e["hasAttachments"], true);
     let aid = a["id"].as_str().expect("id");
     let (s, _) = env
-        .call(
-            "DELETE",
-            &format!(
-                "/v1.0/me/events/{}/attachments/{}",
-                urlencode(&eid),
-                urlencode(aid)
-            ),
+        .delete(
+            &format!("/v1.0/me/events/{}/attachments/{}", enc(&eid), enc(aid)),
             &adele,
-            None,
-            None,
         )
         .await;
     assert_eq!(s, 204);
     // Deleting the calendar deletes its events; the default calendar cannot be deleted.
     let (s, _) = env
-        .call(
-            "DELETE",
-            &format!("/v1.0/me/calendars/{}", urlencode(&cid)),
-            &adele,
-            None,
-            None,
-        )
+        .delete(&format!("/v1.0/me/calendars/{}", enc(&cid)), &adele)
         .await;
     assert_eq!(s, 204);
     let (s, _) = env
-        .get(&format!("/v1.0/me/events/{}", urlencode(&eid)), &adele)
+        .get(&format!("/v1.0/me/events/{}", enc(&eid)), &adele)
         .await;
     assert_eq!(s, 404);
     let (_, def) = env.get("/v1.0/me/calendar", &adele).await;
     let (s, _) = env
-        .call(
-            "DELETE",
+        .delete(
             &format!(
                 "/v1.0/me/calendars/{}",
-                urlencode(def["id"].as_str().expect("id"))
+                enc(def["id"].as_str().expect("id"))
             ),
             &adele,
-            None,
-            None,
         )
         .await;
     assert_eq!(s, 400);
@@ -1261,10 +1138,6 @@ async fn daily_view(env: &Env, token: &str) -> (u16, Value) {
         Some("outlook.timezone=\"Pacific Standard Time\""),
     )
     .await
-}
-
-fn urlencode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 fn parse_local(dt: &Value) -> chrono::NaiveDateTime {

@@ -1,17 +1,10 @@
 //! People, contacts, Teams channels and chats, and online meetings over HTTP.
 
-use std::sync::Arc;
+mod common;
 
-use axum::{body::Body, http::Request};
-use chrono::{DateTime, TimeZone, Utc};
-use http_body_util::BodyExt;
-use m365_sandbox::{
-    entra,
-    seed::{self, fixtures},
-    Sandbox,
-};
+use common::{code, enc, items, q, Env};
+use m365_sandbox::seed::{self, fixtures};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const TEAMS: &[&str] = &[
     "User.Read",
@@ -24,89 +17,6 @@ const TEAMS: &[&str] = &[
     "ChatMessage.Send",
     "OnlineMeetings.ReadWrite",
 ];
-
-fn anchor() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0)
-        .single()
-        .expect("anchor")
-}
-
-struct Env {
-    sb: Arc<Sandbox>,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self {
-            sb: Arc::new(Sandbox::new("http://sandbox.test".to_string(), anchor())),
-        }
-    }
-
-    fn token(&self, user: &str, scopes: &[&str]) -> String {
-        entra::mint_access_token(&self.sb, user, scopes, entra::GRAPH_RESOURCE)
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {token}"));
-        let req = match body {
-            Some(v) => b
-                .header("content-type", "application/json")
-                .body(Body::from(v.to_string())),
-            None => b.body(Body::empty()),
-        }
-        .expect("request");
-        let resp = m365_sandbox::app(self.sb.clone())
-            .oneshot(req)
-            .await
-            .expect("response");
-        let status = resp.status().as_u16();
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        let v = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&bytes)}))
-        };
-        (status, v)
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.call("GET", path, token, None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.call("POST", path, token, Some(body)).await
-    }
-}
-
-fn q(pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
-    }
-    s.finish()
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-fn code(v: &Value) -> &str {
-    v["error"]["code"].as_str().unwrap_or("")
-}
-
-fn items(v: &Value) -> Vec<Value> {
-    v["value"].as_array().cloned().unwrap_or_default()
-}
 
 fn names(v: &Value) -> Vec<String> {
     items(v)
@@ -233,6 +143,7 @@ async fn contacts_crud_folders_and_filters() {
             &format!("/v1.0/me/contacts/{}", enc(&id)),
             &adele,
             Some(json!({"givenName": "Rosalind"})),
+            None,
         )
         .await;
     assert_eq!(s, 200, "{c}");
@@ -244,6 +155,7 @@ async fn contacts_crud_folders_and_filters() {
             &format!("/v1.0/me/contacts/{}", enc(&id)),
             &adele,
             Some(json!({"favouriteColour": "red"})),
+            None,
         )
         .await;
     assert_eq!(s, 400);
@@ -305,12 +217,7 @@ async fn contacts_crud_folders_and_filters() {
     assert!(!names(&v).contains(&"Acme Widgets".to_string()));
     // Delete the folder (and what is in it); delete a contact.
     let (s, _) = env
-        .call(
-            "DELETE",
-            &format!("/v1.0/me/contactFolders/{}", enc(&fid)),
-            &adele,
-            None,
-        )
+        .delete(&format!("/v1.0/me/contactFolders/{}", enc(&fid)), &adele)
         .await;
     assert_eq!(s, 204);
     let (s, _) = env
@@ -321,12 +228,7 @@ async fn contacts_crud_folders_and_filters() {
         .await;
     assert_eq!(s, 404);
     let (s, _) = env
-        .call(
-            "DELETE",
-            &format!("/v1.0/me/contacts/{}", enc(&id)),
-            &adele,
-            None,
-        )
+        .delete(&format!("/v1.0/me/contacts/{}", enc(&id)), &adele)
         .await;
     assert_eq!(s, 204);
     let (s, v) = env

@@ -2,6 +2,8 @@
 //! its HTTP router: query-option errors with Graph's codes, 401s, 404s, paging by nextLink,
 //! Prefer headers, `$batch`, fault injection and the request log.
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::{
@@ -10,10 +12,9 @@ use axum::{
     Router,
 };
 use chrono::{TimeZone, Utc};
-use http_body_util::BodyExt;
+use common::{json_request, send_raw};
 use m365_sandbox::{app, entra, seed, Sandbox};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const BASE: &str = "http://sandbox.test";
 
@@ -68,22 +69,11 @@ impl Env {
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
-        let req = match body {
-            Some(v) => b
-                .header("content-type", "application/json")
-                .body(Body::from(v.to_string())),
-            None => b.body(Body::empty()),
-        }
-        .unwrap();
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let r = send_raw(self.app.clone(), json_request(b, body)).await;
         Resp {
-            status,
-            headers,
-            json,
+            json: serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            status: r.status,
+            headers: r.headers,
         }
     }
 
@@ -588,10 +578,8 @@ async fn mailbox_concurrency_limit_answers_429() {
                 .header("authorization", format!("Bearer {token}"))
                 .body(Body::empty())
                 .unwrap();
-            let resp = app.oneshot(req).await.unwrap();
-            let status = resp.status();
-            let body = resp.into_body().collect().await.unwrap().to_bytes();
-            (status, String::from_utf8_lossy(&body).into_owned())
+            let r = send_raw(app, req).await;
+            (r.status, r.text())
         });
     }
     let results = set.join_all().await;

@@ -47,11 +47,12 @@ use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
 
 use super::{
-    mail::{self, mailbox, new_item_id},
+    folders,
+    mail::{self, change_key, mailbox, new_item_id},
     recurrence::{self, Occurrence, Recurrence},
     request::{parse_id, Ctx, GraphRequest},
     router::{method_not_allowed, require_scope, Outcome, Reply, ReplyBody},
-    shape::{self, IdKind},
+    shape::{self, iso_7, iso_z, IdKind},
     tz,
 };
 use crate::{
@@ -170,28 +171,11 @@ pub fn outlook_extra(
 // Small helpers
 // =============================================================================================
 
-fn iso(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// Event timestamps are written with seven fractional digits.
-fn iso7(t: DateTime<Utc>) -> String {
-    format!(
-        "{}.{:07}Z",
-        t.format("%Y-%m-%dT%H:%M:%S"),
-        t.timestamp_subsec_nanos() / 100
-    )
-}
-
-fn change_key() -> String {
-    new_item_id().chars().skip(12).take(28).collect()
-}
-
 fn touch(ev: &mut Value, now: DateTime<Utc>) {
     let ck = change_key();
     ev["@odata.etag"] = json!(format!("W/\"{ck}\""));
     ev["changeKey"] = json!(ck);
-    ev["lastModifiedDateTime"] = json!(iso7(now));
+    ev["lastModifiedDateTime"] = json!(iso_7(now));
 }
 
 fn dtz_utc(t: DateTime<Utc>) -> Value {
@@ -385,14 +369,7 @@ fn calendars(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.calendar", &body)?;
-            let name = str_of(&body, "name").trim().to_string();
-            if name.is_empty() {
-                return Err(GraphError::new(
-                    400,
-                    "ErrorInvalidParameter",
-                    "The value of the parameter 'Name' is empty.",
-                ));
-            }
+            let name = folders::required_name(&body, "name", "Name")?;
             let color = body
                 .get("color")
                 .and_then(Value::as_str)
@@ -401,17 +378,7 @@ fn calendars(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
             let mut cal = calendar_json(world, ctx, &name, &color);
             let mb = mailbox(world, ctx)?;
             // Exchange's folder-name uniqueness applies to calendars too.
-            if mb
-                .calendars
-                .iter()
-                .any(|c| str_of(c, "name").eq_ignore_ascii_case(&name))
-            {
-                return Err(GraphError::new(
-                    409,
-                    "ErrorFolderExists",
-                    "A folder with the specified name already exists.",
-                ));
-            }
+            folders::ensure_unique(mb.calendars.iter(), "name", &name)?;
             if let Some(h) = body.get("hexColor").and_then(Value::as_str) {
                 cal["hexColor"] = json!(h);
             }
@@ -476,11 +443,7 @@ fn calendar_item(
                     .enumerate()
                     .any(|(i, c)| i != idx && str_of(c, "name").eq_ignore_ascii_case(name))
                 {
-                    return Err(GraphError::new(
-                        409,
-                        "ErrorFolderExists",
-                        "A folder with the specified name already exists.",
-                    ));
+                    return Err(folders::folder_exists());
                 }
             }
             let cal = &mut mb.calendars[idx];
@@ -492,11 +455,7 @@ fn calendar_item(
             require_scope(ctx.principal, WRITE)?;
             if mb.calendars[idx]["isDefaultCalendar"] == true {
                 // The default calendar is a distinguished folder (EWS ErrorDeleteDistinguishedFolder).
-                return Err(GraphError::new(
-                    400,
-                    "ErrorDeleteDistinguishedFolder",
-                    "Distinguished folders cannot be deleted.",
-                ));
+                return Err(folders::distinguished(400));
             }
             mb.calendars.remove(idx);
             let gone: Vec<String> = mb
@@ -666,7 +625,7 @@ fn parse_occurrence_id(imm: &str) -> Option<(String, DateTime<Utc>)> {
 }
 
 fn occ_key(t: DateTime<Utc>) -> String {
-    iso(t)
+    iso_z(t)
 }
 
 fn key_list(ev: &Value, k: &str) -> Vec<String> {
@@ -1404,7 +1363,7 @@ fn create_event(
     let work = is_work(world, &ctx.user_id);
     let me = email_of(world, &ctx.user_id);
     let id = new_item_id();
-    let now = iso7(ctx.now);
+    let now = iso_7(ctx.now);
     let uid = ical_uid();
     let ck = change_key();
     let mut ev = json!({
@@ -1460,23 +1419,8 @@ fn create_event(
     }
     let mut fields = body.clone();
     let attachments = fields.as_object_mut().and_then(|o| {
-        for k in [
-            "id",
-            "createdDateTime",
-            "lastModifiedDateTime",
-            "changeKey",
-            "organizer",
-            "isOrganizer",
-            "type",
-            "seriesMasterId",
-            "iCalUId",
-            "uid",
-            "webLink",
-            "responseStatus",
-            "originalStart",
-            "occurrenceId",
-        ] {
-            o.remove(k);
+        for k in SERVER_SET {
+            o.remove(*k);
         }
         o.remove("attachments")
     });
@@ -1505,8 +1449,8 @@ fn create_event(
         .unwrap_or(ev))
 }
 
-/// Properties a PATCH may not set (read-only on event).
-const READ_ONLY: &[&str] = &[
+/// Properties the server sets on an event: dropped from a create or PATCH body.
+const SERVER_SET: &[&str] = &[
     "id",
     "createdDateTime",
     "lastModifiedDateTime",
@@ -1521,10 +1465,10 @@ const READ_ONLY: &[&str] = &[
     "responseStatus",
     "originalStart",
     "occurrenceId",
-    "hasAttachments",
-    "bodyPreview",
-    "isCancelled",
 ];
+
+/// Further properties a PATCH may not set (read-only on event).
+const PATCH_READ_ONLY: &[&str] = &["hasAttachments", "bodyPreview", "isCancelled"];
 
 fn update_event(
     world: &mut World,
@@ -1535,7 +1479,11 @@ fn update_event(
     let work = is_work(world, &ctx.user_id);
     let mut patch = body.clone();
     if let Some(o) = patch.as_object_mut() {
-        o.retain(|k, _| !READ_ONLY.contains(&k.as_str()) && k != "attachments");
+        o.retain(|k, _| {
+            !SERVER_SET.contains(&k.as_str())
+                && !PATCH_READ_ONLY.contains(&k.as_str())
+                && k != "attachments"
+        });
     }
     let start_given = patch.get("start").is_some();
     let end_given = patch.get("end").is_some();
@@ -1972,12 +1920,12 @@ fn deliver_event_message(
         "@odata.type": odata_type,
         "@odata.etag": format!("W/\"{ck}\""),
         "id": id,
-        "createdDateTime": iso(now),
-        "lastModifiedDateTime": iso(now),
+        "createdDateTime": iso_z(now),
+        "lastModifiedDateTime": iso_z(now),
         "changeKey": ck,
         "categories": [],
-        "receivedDateTime": iso(now),
-        "sentDateTime": iso(now),
+        "receivedDateTime": iso_z(now),
+        "sentDateTime": iso_z(now),
         "hasAttachments": false,
         "internetMessageId": format!("<{}@sandbox.example>", &crate::server::new_id()[..18]),
         "subject": subject,
@@ -2091,7 +2039,7 @@ fn respond(
         "tentativelyAccept" => "tentativelyAccepted",
         _ => "declined",
     };
-    let status = json!({"response": response, "time": iso7(ctx.now)});
+    let status = json!({"response": response, "time": iso_7(ctx.now)});
     match target {
         Target::Item(i) => {
             if response == "declined" {
@@ -2221,7 +2169,7 @@ fn reminder_action(
                     }
                 }
                 None => ev["isReminderOn"] = json!(false),
-                Some(t) => ev["_snooze"] = json!({ "*": iso(t) }),
+                Some(t) => ev["_snooze"] = json!({ "*": iso_z(t) }),
             }
         }
         Target::Occurrence { master, start } => {
@@ -2233,7 +2181,7 @@ fn reminder_action(
                     if !ev.get("_snooze").is_some_and(Value::is_object) {
                         ev["_snooze"] = json!({});
                     }
-                    ev["_snooze"][key.as_str()] = json!(iso(t));
+                    ev["_snooze"][key.as_str()] = json!(iso_z(t));
                 }
             }
         }
@@ -2448,21 +2396,7 @@ fn event_attachment(
         }
         (&Method::GET, true) => {
             require_scope(ctx.principal, READ)?;
-            let a = &list[pos];
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(a["contentBytes"].as_str().unwrap_or(""))
-                .unwrap_or_default();
-            Ok(Reply {
-                status: 200,
-                headers: Vec::new(),
-                body: ReplyBody::Bytes {
-                    content_type: a["contentType"]
-                        .as_str()
-                        .unwrap_or("application/octet-stream")
-                        .to_string(),
-                    bytes,
-                },
-            })
+            Ok(mail::attachment_content(&list[pos]))
         }
         (&Method::DELETE, false) => {
             require_scope(ctx.principal, WRITE)?;

@@ -17,10 +17,11 @@ use axum::http::Method;
 use serde_json::{json, Value};
 
 use super::{
-    mail::{self, mailbox, new_item_id},
+    folders,
+    mail::{self, change_key, mailbox, new_item_id},
     request::{parse_id, Ctx, GraphRequest},
     router::{method_not_allowed, require_scope, Outcome, Reply},
-    shape::{self, IdKind},
+    shape::{self, iso_7, IdKind},
 };
 use crate::{
     error::GraphError,
@@ -123,18 +124,6 @@ fn find_contact(mb: &Mailbox, id: &str, folder: Option<&str>) -> Result<usize, G
     Ok(idx)
 }
 
-fn iso7(t: chrono::DateTime<chrono::Utc>) -> String {
-    format!(
-        "{}.{:07}Z",
-        t.format("%Y-%m-%dT%H:%M:%S"),
-        t.timestamp_subsec_nanos() / 100
-    )
-}
-
-fn change_key() -> String {
-    new_item_id().chars().skip(12).take(28).collect()
-}
-
 fn show(v: Value, ctx: &Ctx<'_>) -> Value {
     let v = shape::with_ids(v, IdKind::InFolder, ctx);
     let mut v = shape::with_prefs(v, ctx);
@@ -227,7 +216,7 @@ fn contacts(
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.contact", &body)?;
-            let now = iso7(ctx.now);
+            let now = iso_7(ctx.now);
             let ck = change_key();
             let mut c = json!({
                 "@odata.etag": format!("W/\"{ck}\""),
@@ -334,7 +323,7 @@ fn contact(
             let ck = change_key();
             c["changeKey"] = json!(ck);
             c["@odata.etag"] = json!(format!("W/\"{ck}\""));
-            c["lastModifiedDateTime"] = json!(iso7(ctx.now));
+            c["lastModifiedDateTime"] = json!(iso_7(ctx.now));
             Ok(shape::prefer_applied(Reply::ok(show(c.clone(), ctx)), ctx))
         }
         Method::DELETE => {
@@ -373,31 +362,13 @@ fn folders(
             let body = req.json()?;
             ctx.schema
                 .check_body("microsoft.graph.contactFolder", &body)?;
-            let name = body
-                .get("displayName")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim()
-                .to_string();
-            if name.is_empty() {
-                return Err(GraphError::new(
-                    400,
-                    "ErrorInvalidParameter",
-                    "The value of the parameter 'DisplayName' is empty.",
-                ));
-            }
-            if mb.contact_folders.iter().any(|f| {
-                f["parentFolderId"] == parent.as_str()
-                    && f["displayName"]
-                        .as_str()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
-            }) {
-                return Err(GraphError::new(
-                    409,
-                    "ErrorFolderExists",
-                    "A folder with the specified name already exists.",
-                ));
-            }
+            let name = folders::required_name(&body, "displayName", "DisplayName")?;
+            let siblings = mb.contact_folders.iter();
+            folders::ensure_unique(
+                siblings.filter(|f| f["parentFolderId"] == parent.as_str()),
+                "displayName",
+                &name,
+            )?;
             let f = json!({"id": new_item_id(), "displayName": name, "parentFolderId": parent});
             mb.contact_folders.push(f.clone());
             Ok(Reply::created(f))
@@ -430,20 +401,15 @@ fn folder(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -> Out
             ctx.schema
                 .check_body("microsoft.graph.contactFolder", &body)?;
             if let Some(name) = body.get("displayName").and_then(Value::as_str) {
-                let parent = mb.contact_folders[idx]["parentFolderId"].clone();
-                if mb.contact_folders.iter().enumerate().any(|(i, f)| {
-                    i != idx
-                        && f["parentFolderId"] == parent
-                        && f["displayName"]
-                            .as_str()
-                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                }) {
-                    return Err(GraphError::new(
-                        409,
-                        "ErrorFolderExists",
-                        "A folder with the specified name already exists.",
-                    ));
-                }
+                let parent = &mb.contact_folders[idx]["parentFolderId"];
+                let siblings = mb.contact_folders.iter().enumerate();
+                folders::ensure_unique(
+                    siblings
+                        .filter(|(i, f)| *i != idx && f["parentFolderId"] == *parent)
+                        .map(|(_, f)| f),
+                    "displayName",
+                    name,
+                )?;
             }
             let mut patch = body.clone();
             if let Some(o) = patch.as_object_mut() {
@@ -455,28 +421,9 @@ fn folder(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -> Out
         Method::DELETE => {
             require_scope(ctx.principal, WRITE)?;
             if default_folder_id(mb)? == id {
-                return Err(GraphError::new(
-                    403,
-                    "ErrorDeleteDistinguishedFolder",
-                    "Distinguished folders cannot be deleted.",
-                ));
+                return Err(folders::distinguished(403));
             }
-            let mut doomed = vec![id.to_string()];
-            let mut i = 0;
-            while i < doomed.len() {
-                let cur = doomed[i].clone();
-                doomed.extend(
-                    mb.contact_folders
-                        .iter()
-                        .filter(|f| f["parentFolderId"] == cur.as_str())
-                        .filter_map(|f| f["id"].as_str().map(str::to_string)),
-                );
-                i += 1;
-            }
-            mb.contact_folders
-                .retain(|f| !doomed.iter().any(|d| f["id"] == d.as_str()));
-            mb.contacts
-                .retain(|c| !doomed.iter().any(|d| c["parentFolderId"] == d.as_str()));
+            folders::delete_tree(&mut mb.contact_folders, &mut mb.contacts, id.to_string());
             Ok(Reply::no_content())
         }
         _ => Err(method_not_allowed()),

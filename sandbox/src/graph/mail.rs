@@ -12,9 +12,10 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::{
+    folders,
     request::{parse_id, Ctx, GraphRequest},
     router::{into_response, method_not_allowed, require_scope, Outcome, Reply},
-    shape::{self, IdKind},
+    shape::{self, iso_z, IdKind},
 };
 use crate::{
     error::GraphError,
@@ -168,8 +169,9 @@ pub fn new_item_id() -> String {
     base64::engine::general_purpose::STANDARD.encode(raw)
 }
 
-fn iso(now: chrono::DateTime<chrono::Utc>) -> String {
-    now.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// An Outlook item's `changeKey`.
+pub fn change_key() -> String {
+    new_item_id().chars().skip(12).take(28).collect()
 }
 
 fn etag() -> String {
@@ -225,31 +227,13 @@ fn folders(
             require_scope(ctx.principal, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.mailFolder", &body)?;
-            let name = body
-                .get("displayName")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim()
-                .to_string();
-            if name.is_empty() {
-                return Err(GraphError::new(
-                    400,
-                    "ErrorInvalidParameter",
-                    "The value of the parameter 'DisplayName' is empty.",
-                ));
-            }
-            if mb.folders.iter().any(|f| {
-                f["parentFolderId"] == parent.as_str()
-                    && f["displayName"]
-                        .as_str()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
-            }) {
-                return Err(GraphError::new(
-                    409,
-                    "ErrorFolderExists",
-                    "A folder with the specified name already exists.",
-                ));
-            }
+            let name = folders::required_name(&body, "displayName", "DisplayName")?;
+            let siblings = mb.folders.iter();
+            folders::ensure_unique(
+                siblings.filter(|f| f["parentFolderId"] == parent.as_str()),
+                "displayName",
+                &name,
+            )?;
             let folder = json!({
                 "id": new_item_id(), "displayName": name, "parentFolderId": parent,
                 "childFolderCount": 0, "unreadItemCount": 0, "totalItemCount": 0,
@@ -286,29 +270,10 @@ fn folder(world: &mut World, ctx: &Ctx<'_>, f: &str, req: &GraphRequest) -> Outc
         Method::DELETE => {
             require_scope(ctx.principal, WRITE)?;
             if mb.well_known_folders.values().any(|w| *w == id) {
-                return Err(GraphError::new(
-                    403,
-                    "ErrorDeleteDistinguishedFolder",
-                    "Distinguished folders cannot be deleted.",
-                ));
+                return Err(folders::distinguished(403));
             }
             // The folder and everything under it go to Deleted Items on Graph; here they are removed.
-            let mut doomed = vec![id];
-            let mut i = 0;
-            while i < doomed.len() {
-                let cur = doomed[i].clone();
-                doomed.extend(
-                    mb.folders
-                        .iter()
-                        .filter(|x| x["parentFolderId"] == cur.as_str())
-                        .filter_map(|x| x["id"].as_str().map(str::to_string)),
-                );
-                i += 1;
-            }
-            mb.folders
-                .retain(|x| !doomed.iter().any(|d| x["id"] == d.as_str()));
-            mb.messages
-                .retain(|m| !doomed.iter().any(|d| m["parentFolderId"] == d.as_str()));
+            folders::delete_tree(&mut mb.folders, &mut mb.messages, id);
             Ok(Reply::no_content())
         }
         _ => Err(method_not_allowed()),
@@ -363,7 +328,7 @@ fn create_draft(
     body: &Value,
 ) -> Result<Value, GraphError> {
     let id = new_item_id();
-    let now = iso(ctx.now);
+    let now = iso_z(ctx.now);
     let mut msg = json!({
         "@odata.etag": etag(), "id": id, "createdDateTime": now, "lastModifiedDateTime": now,
         "changeKey": &etag()[3..20], "categories": [], "receivedDateTime": now, "sentDateTime": now,
@@ -440,7 +405,7 @@ fn message(
                     }
                 }
                 merge(msg, &body);
-                msg["lastModifiedDateTime"] = json!(iso(ctx.now));
+                msg["lastModifiedDateTime"] = json!(iso_z(ctx.now));
                 msg["@odata.etag"] = json!(etag());
                 shape::refresh_body_preview(msg);
                 let v = shape::with_prefs(shape::with_ids(msg.clone(), IdKind::InFolder, ctx), ctx);
@@ -562,7 +527,7 @@ fn message_action(
             let moved = if action == "move" {
                 let msg = &mut mb.messages[idx];
                 msg["parentFolderId"] = json!(dest);
-                msg["lastModifiedDateTime"] = json!(iso(ctx.now));
+                msg["lastModifiedDateTime"] = json!(iso_z(ctx.now));
                 msg.clone()
             } else {
                 let mut copy = mb.messages[idx].clone();
@@ -689,7 +654,7 @@ fn submit(world: &mut World, ctx: &Ctx<'_>, mut msg: Value, save: bool) -> Resul
         return Err(GraphError::new(400, "ErrorInvalidRecipients", format!("At least one recipient is not valid., Recipient '{bad}' is not resolved. All recipients must be resolved before a message can be submitted.")));
     }
     let me = user_address(world, ctx);
-    let now = iso(ctx.now);
+    let now = iso_z(ctx.now);
     msg["isDraft"] = json!(false);
     msg["sentDateTime"] = json!(now);
     msg["receivedDateTime"] = json!(now);
@@ -832,7 +797,7 @@ pub fn add_attachment(
     };
     a["id"] = json!(new_item_id());
     a["size"] = json!(size);
-    a["lastModifiedDateTime"] = json!(iso(ctx.now));
+    a["lastModifiedDateTime"] = json!(iso_z(ctx.now));
     if a.get("isInline").is_none() {
         a["isInline"] = json!(false);
     }
@@ -866,21 +831,7 @@ fn attachment(
         }
         (&Method::GET, true) => {
             require_scope(ctx.principal, READ)?;
-            let a = &list[pos];
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(a["contentBytes"].as_str().unwrap_or(""))
-                .unwrap_or_default();
-            Ok(Reply {
-                status: 200,
-                headers: Vec::new(),
-                body: super::router::ReplyBody::Bytes {
-                    content_type: a["contentType"]
-                        .as_str()
-                        .unwrap_or("application/octet-stream")
-                        .to_string(),
-                    bytes,
-                },
-            })
+            Ok(attachment_content(&list[pos]))
         }
         (&Method::DELETE, false) => {
             require_scope(ctx.principal, WRITE)?;
@@ -892,6 +843,25 @@ fn attachment(
             Ok(Reply::no_content())
         }
         _ => Err(method_not_allowed()),
+    }
+}
+
+/// `attachments/{id}/$value`: the decoded bytes under the attachment's content type (messages
+/// and events alike).
+pub fn attachment_content(a: &Value) -> Reply {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(a["contentBytes"].as_str().unwrap_or(""))
+        .unwrap_or_default();
+    Reply {
+        status: 200,
+        headers: Vec::new(),
+        body: super::router::ReplyBody::Bytes {
+            content_type: a["contentType"]
+                .as_str()
+                .unwrap_or("application/octet-stream")
+                .to_string(),
+            bytes,
+        },
     }
 }
 
@@ -958,7 +928,7 @@ fn create_upload_session(
     Ok(Reply::ok(json!({
         "@odata.context": format!("{}/v1.0/$metadata#microsoft.graph.uploadSession", ctx.base_url),
         "uploadUrl": format!("{}/upload/{token}", ctx.base_url),
-        "expirationDateTime": iso(expires),
+        "expirationDateTime": iso_z(expires),
         "nextExpectedRanges": ["0-"],
     })))
 }
@@ -1044,7 +1014,7 @@ fn upload(
     session.received.extend_from_slice(body);
     if session.received.len() < session.size {
         return Ok(Reply::ok(json!({
-            "expirationDateTime": chrono::DateTime::from_timestamp(session.expires, 0).map(iso).unwrap_or_default(),
+            "expirationDateTime": chrono::DateTime::from_timestamp(session.expires, 0).map(iso_z).unwrap_or_default(),
             "nextExpectedRanges": [format!("{}-", session.received.len())],
         })));
     }
@@ -1057,7 +1027,7 @@ fn upload(
     let aid = new_item_id();
     let att = json!({
         "@odata.type": "#microsoft.graph.fileAttachment", "id": aid, "name": s.name, "contentType": s.content_type,
-        "size": s.size, "isInline": s.is_inline, "lastModifiedDateTime": iso(now),
+        "size": s.size, "isInline": s.is_inline, "lastModifiedDateTime": iso_z(now),
         "contentBytes": base64::engine::general_purpose::STANDARD.encode(&s.received),
     });
     mb.attachments

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod calendar;
 pub mod contacts;
+pub mod folders;
 pub mod mail;
 pub mod people;
 pub mod recurrence;

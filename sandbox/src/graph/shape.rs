@@ -266,6 +266,31 @@ pub fn prefer_applied(reply: Reply, ctx: &Ctx<'_>) -> Reply {
     }
 }
 
+// === Timestamps ===
+
+/// `2024-05-01T14:03:12Z` — how Graph writes mail `DateTimeOffset`s.
+pub fn iso_z(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `2024-05-01T14:03:12.1234567Z` — how Graph writes event/contact timestamps.
+pub fn iso_7(t: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_nanos() / 100
+    )
+}
+
+/// `2024-05-01T14:03:12.123Z` — Teams timestamps.
+pub fn iso_ms(t: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{}.{:03}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_millis()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,7 @@ use super::{
     mail::mailbox,
     request::{Ctx, GraphRequest},
     router::{method_not_allowed, require_scope, Outcome, Reply, ReplyBody},
-    shape::{self, IdKind},
+    shape::{self, iso_ms, IdKind},
 };
 use crate::{
     error::GraphError,
@@ -176,14 +176,6 @@ fn not_found(what: &str) -> GraphError {
 
 fn forbidden() -> GraphError {
     GraphError::new(403, "Forbidden", "Forbidden")
-}
-
-fn iso_ms(t: chrono::DateTime<chrono::Utc>) -> String {
-    format!(
-        "{}.{:03}Z",
-        t.format("%Y-%m-%dT%H:%M:%S"),
-        t.timestamp_subsec_millis()
-    )
 }
 
 fn with_context(mut v: Value, ctx: &Ctx<'_>, context: &str) -> Value {
@@ -551,18 +543,7 @@ fn channel_messages(
             Method::POST => {
                 require_scope(ctx.principal, CHANNEL_MESSAGE_SEND)?;
                 let body = req.json()?;
-                let taken = |id: &str| {
-                    world.teams[ti]
-                        .channel_messages
-                        .values()
-                        .flatten()
-                        .any(|m| m["id"] == id)
-                        || world.teams[ti]
-                            .replies
-                            .values()
-                            .flatten()
-                            .any(|m| m["id"] == id)
-                };
+                let taken = |id: &str| message_id_taken(&world.teams[ti], id);
                 let (id, created) = new_message_id(ctx.now, &taken);
                 let mut m = new_message(world, ctx, &body, id.clone(), created)?;
                 m["channelIdentity"] = json!({"teamId": team_id, "channelId": cid});
@@ -609,18 +590,7 @@ fn channel_messages(
                     Method::POST => {
                         require_scope(ctx.principal, CHANNEL_MESSAGE_SEND)?;
                         let body = req.json()?;
-                        let taken = |id: &str| {
-                            world.teams[ti]
-                                .channel_messages
-                                .values()
-                                .flatten()
-                                .any(|m| m["id"] == id)
-                                || world.teams[ti]
-                                    .replies
-                                    .values()
-                                    .flatten()
-                                    .any(|m| m["id"] == id)
-                        };
+                        let taken = |id: &str| message_id_taken(&world.teams[ti], id);
                         let (id, created) = new_message_id(ctx.now, &taken);
                         let mut m = new_message(world, ctx, &body, id.clone(), created)?;
                         m["replyToId"] = json!(mid);
@@ -656,6 +626,15 @@ fn channel_messages(
             }
         }
     }
+}
+
+/// Whether a channel message or reply of the team already has `id`.
+fn message_id_taken(t: &Team, id: &str) -> bool {
+    t.channel_messages
+        .values()
+        .chain(t.replies.values())
+        .flatten()
+        .any(|m| m["id"] == id)
 }
 
 fn message_url(cid: &str, id: &str, parent: &str, team: &str, tenant: &str) -> String {

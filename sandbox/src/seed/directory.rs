@@ -106,6 +106,7 @@ const fn user(
     }
 }
 
+/// Someone outside the seeded tenants: no account, department, office or zone.
 #[allow(clippy::too_many_arguments)]
 const fn ext(
     key: &'static str,
@@ -118,7 +119,7 @@ const fn ext(
     phone: &'static str,
     mobile: &'static str,
 ) -> Person {
-    Person {
+    user(
         key,
         given,
         surname,
@@ -126,18 +127,17 @@ const fn ext(
         address,
         company,
         job_title,
-        department: "",
-        office: "",
+        "",
+        "",
         phone,
         mobile,
-        user_id: "",
-        tenant_id: "",
-        tz: "",
-        locale: "",
-        service: false,
-    }
+        ("", ""),
+        "",
+        "",
+    )
 }
 
+/// A service sender (newsletters, notifications).
 const fn svc(
     key: &'static str,
     display: &'static str,
@@ -145,22 +145,8 @@ const fn svc(
     company: &'static str,
 ) -> Person {
     Person {
-        key,
-        given: "",
-        surname: "",
-        display,
-        address,
-        company,
-        job_title: "",
-        department: "",
-        office: "",
-        phone: "",
-        mobile: "",
-        user_id: "",
-        tenant_id: "",
-        tz: "",
-        locale: "",
         service: true,
+        ..ext(key, "", "", display, address, company, "", "", "")
     }
 }
 

@@ -266,6 +266,25 @@ impl MailBuilder {
         1 + (u.powf(1.35) * 119.0) as i64
     }
 
+    /// A colleague's (or, for a personal account, a friend's) subject with no names filled in.
+    fn casual_subject(&mut self) -> String {
+        if self.is_work() {
+            fill(
+                self.rng.pick(text::INTERNAL_SUBJECTS),
+                &mut self.rng,
+                "",
+                "",
+            )
+        } else {
+            fill(
+                self.rng.pick(text::FRIEND_SUBJECTS).0,
+                &mut self.rng,
+                "",
+                "",
+            )
+        }
+    }
+
     fn greet_body(&mut self, from: &Person, to_first: &str, paras: usize) -> String {
         let mut out = format!("Hi {to_first},\r\n\r\n");
         for i in 0..paras {
@@ -1077,21 +1096,7 @@ impl MailBuilder {
                 m
             } else {
                 let from = self.colleague_or_friend();
-                let subject = if self.is_work() {
-                    fill(
-                        self.rng.pick(text::INTERNAL_SUBJECTS),
-                        &mut self.rng,
-                        "",
-                        "",
-                    )
-                } else {
-                    fill(
-                        self.rng.pick(text::FRIEND_SUBJECTS).0,
-                        &mut self.rng,
-                        "",
-                        "",
-                    )
-                };
+                let subject = self.casual_subject();
                 let body = self.greet_body(from, self.owner.first(), 1);
                 Msg::new(
                     "deleteditems",
@@ -1114,21 +1119,7 @@ impl MailBuilder {
             let from = self.colleague_or_friend();
             let days = 40 + self.rng.below(80) as i64;
             let sent = self.when(days, self.is_work());
-            let subject = if self.is_work() {
-                fill(
-                    self.rng.pick(text::INTERNAL_SUBJECTS),
-                    &mut self.rng,
-                    "",
-                    "",
-                )
-            } else {
-                fill(
-                    self.rng.pick(text::FRIEND_SUBJECTS).0,
-                    &mut self.rng,
-                    "",
-                    "",
-                )
-            };
+            let subject = self.casual_subject();
             let body = self.greet_body(from, self.owner.first(), 2);
             let mut m = Msg::new(
                 "archive",

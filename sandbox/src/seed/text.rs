@@ -322,12 +322,8 @@ const fn fw(
     text: &'static str,
 ) -> Step {
     Step {
-        from,
-        to,
-        cc,
         fw: true,
-        hours_after_prev: hours,
-        text,
+        ..s(from, to, cc, hours, text)
     }
 }
 

@@ -173,28 +173,8 @@ pub fn url_encode(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Dates.
 
-/// `2024-05-01T14:03:12Z` — how Graph writes mail `DateTimeOffset`s.
-pub fn iso_z(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// `2024-05-01T14:03:12.1234567Z` — how Graph writes event/contact timestamps.
-pub fn iso_7(t: DateTime<Utc>) -> String {
-    format!(
-        "{}.{:07}Z",
-        t.format("%Y-%m-%dT%H:%M:%S"),
-        t.timestamp_subsec_nanos() / 100
-    )
-}
-
-/// `2024-05-01T14:03:12.123Z` — Teams timestamps.
-pub fn iso_ms(t: DateTime<Utc>) -> String {
-    format!(
-        "{}.{:03}Z",
-        t.format("%Y-%m-%dT%H:%M:%S"),
-        t.timestamp_subsec_millis()
-    )
-}
+// The timestamp formats are Graph's, shared with the handlers.
+pub use crate::graph::shape::{iso_7, iso_ms, iso_z};
 
 /// `dateTimeTimeZone.dateTime`: seven fractional digits, no offset.
 pub fn local_7(t: NaiveDateTime) -> String {
