@@ -6,7 +6,10 @@
 //! The core never sees the user's Microsoft token: the shell's [`GraphClient`] adds
 //! `Authorization` when it performs the fetch, so nothing here can leak it into a tool result.
 
+pub mod batch;
 pub mod error;
+pub mod paging;
+pub mod policy;
 pub mod request;
 
 use std::future::Future;
