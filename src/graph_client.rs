@@ -78,3 +78,39 @@ impl GraphClient for NoGraph {
         })
     }
 }
+
+/// `policy::Sleeper` on Workers: a timer promise (`setTimeout`).
+#[derive(Debug)]
+pub(crate) struct DelaySleeper;
+
+impl m365_core::graph::policy::Sleeper for DelaySleeper {
+    fn sleep(&self, ms: u64) -> LocalBoxFuture<'_, ()> {
+        Box::pin(worker::Delay::from(std::time::Duration::from_millis(ms)))
+    }
+}
+
+/// `policy::Jitter` from the platform CSPRNG.
+#[derive(Debug)]
+pub(crate) struct RandomJitter;
+
+impl m365_core::graph::policy::Jitter for RandomJitter {
+    fn next(&self) -> f64 {
+        let mut b = [0u8; 4];
+        let _ = getrandom::fill(&mut b);
+        f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX)
+    }
+}
+
+/// The Graph client for one MCP request: the user's token, Graph's throttling and transient
+/// failures handled by the core's retry policy (Retry-After, budgets, idempotency), at most
+/// four requests in flight. Without a token, a client that refuses to send.
+pub(crate) fn for_token(token: Option<String>) -> Box<dyn GraphClient> {
+    match token {
+        Some(t) => Box::new(m365_core::graph::policy::RetryingClient::new(
+            WorkerGraph::new(t),
+            DelaySleeper,
+            RandomJitter,
+        )),
+        None => Box::new(NoGraph),
+    }
+}

@@ -16,7 +16,6 @@ use worker::{Env, Headers, Request, Response, Result};
 
 use crate::{
     durable::mcp_session::{self, SessionDelete, SessionPost, StreamOpen},
-    graph_client::{NoGraph, WorkerGraph},
     oauth::{
         resource::{self, Caller},
         Settings,
@@ -242,10 +241,8 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
             match route {
                 PostRoute::StatelessNotification => Ok(Response::empty()?.with_status(202)),
                 PostRoute::Stateless(meta) => {
-                    let graph: Box<dyn m365_core::graph::GraphClient> = match graph_token {
-                        Some(t) => Box::new(WorkerGraph::new(t)),
-                        None => Box::new(NoGraph),
-                    };
+                    let graph: Box<dyn m365_core::graph::GraphClient> =
+                        crate::graph_client::for_token(graph_token);
                     let base = graph_base(env);
                     // A request that asked for progress is streamed as it runs, and closing the
                     // stream cancels it (2026-07-28 §Cancellation).

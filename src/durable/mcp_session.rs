@@ -30,8 +30,6 @@ use worker::{
     durable_object, DurableObject, Env, Headers, Request, Response, Result, State, Storage,
 };
 
-use crate::graph_client::{NoGraph, WorkerGraph};
-
 const SESSION: &str = "session";
 
 /// The object name for a session id.
@@ -323,10 +321,8 @@ impl McpSession {
             let base = p.graph_base_url.clone();
             let inner2 = inner.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let graph: Box<dyn m365_core::graph::GraphClient> = match graph_token {
-                    Some(t) => Box::new(WorkerGraph::new(t)),
-                    None => Box::new(NoGraph),
-                };
+                let graph: Box<dyn m365_core::graph::GraphClient> =
+                    crate::graph_client::for_token(graph_token);
                 let Some(cell) = inner2.session.get() else {
                     return;
                 };
@@ -346,10 +342,8 @@ impl McpSession {
             return Ok(Response::ok("Accepted")?.with_status(202));
         }
 
-        let graph: Box<dyn m365_core::graph::GraphClient> = match p.graph_token {
-            Some(t) => Box::new(WorkerGraph::new(t)),
-            None => Box::new(NoGraph),
-        };
+        let graph: Box<dyn m365_core::graph::GraphClient> =
+            crate::graph_client::for_token(p.graph_token);
         match (mode, incoming) {
             (ResponseMode::Sse, Incoming::Single(Message::Request(request))) => {
                 let stream_id = cell.borrow_mut().open_stream();

@@ -774,3 +774,33 @@ describe('stateless streaming', () => {
     for (const e of events.slice(0, -1)) assert.equal(e.method, 'notifications/progress');
   });
 });
+
+describe('Graph throttling', () => {
+  test('a 429 from Graph is retried after Retry-After and the tool call succeeds', async () => {
+    const provider = await sdkSignIn(stack.url, `${stack.url}/mcp`, { clientName: 'Throttle Client' });
+    const since = (await (await fetch(`${stack.sandbox.url}/_admin/requests`)).json()).last;
+    await fetch(`${stack.sandbox.url}/_admin/faults`, { method: 'POST', body: JSON.stringify({ script: ['throttle'], retry_after_seconds: 1, path_prefix: '/$batch' }) });
+    try {
+      const started = Date.now();
+      const r = await fetch(`${stack.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${provider.store.tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json',
+          'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'get_profile',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_profile', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+      });
+      const body = await r.json();
+      assert.equal(r.status, 200);
+      assert.notEqual(body.result.isError, true, JSON.stringify(body));
+      assert.ok(Date.now() - started >= 900, 'waited for Retry-After');
+      const log = (await (await fetch(`${stack.sandbox.url}/_admin/requests?since=${since}`)).json()).requests;
+      const batches = log.filter((q) => q.path === '/v1.0/$batch' && !q.batch);
+      assert.equal(batches.length, 2, 'one throttled attempt, one retry');
+      assert.equal(batches[0].status, 429);
+      assert.equal(batches[1].status, 200);
+    } finally {
+      await fetch(`${stack.sandbox.url}/_admin/faults`, { method: 'DELETE' });
+    }
+  });
+});
