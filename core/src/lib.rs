@@ -10,4 +10,5 @@ pub mod mcp;
 pub mod oauth;
 pub mod request_id;
 pub mod routes;
+pub mod text;
 pub mod vault;
