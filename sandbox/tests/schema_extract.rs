@@ -7,14 +7,8 @@ use std::path::PathBuf;
 
 use m365_sandbox::schema;
 
-fn csdl_path() -> Option<PathBuf> {
-    let p = std::env::var_os("GRAPH_CSDL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/graph/v1.0-Prod.csdl")
-        });
-    p.is_file().then_some(p)
-}
+mod common;
+use common::csdl_path;
 
 #[test]
 fn schema_extract_is_current() {

@@ -190,3 +190,16 @@ pub fn user(id: &str, tid: &str, upn: &str, name: &str, kind: AccountKind) -> Us
         profile: json!({ "id": id, "displayName": name, "userPrincipalName": upn, "mail": upn }),
     }
 }
+
+/// Microsoft's Graph v1.0 CSDL, which lives outside the repository: env `GRAPH_CSDL`, else
+/// `../shared/graph/v1.0-Prod.csdl` beside the checkout. `None` where it is absent (CI clones),
+/// and the tests that need it skip.
+pub fn csdl_path() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("GRAPH_CSDL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/graph/v1.0-Prod.csdl")
+        });
+    p.is_file().then_some(p)
+}
