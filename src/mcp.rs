@@ -133,7 +133,18 @@ async fn admit(
     };
     // MCP transports §Security: a present Origin that is not ours is refused (DNS rebinding).
     let origin = header(req, "origin");
-    if !mcp_http::origin_allowed(origin.as_deref(), &settings.server.public_origin, &[]) {
+    // Browser-based clients on other origins can be allowed by the deployment (ALLOWED_ORIGINS,
+    // space separated); server-side clients send no Origin at all.
+    let allowed: Vec<String> = env
+        .var("ALLOWED_ORIGINS")
+        .map(|v| {
+            v.to_string()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !mcp_http::origin_allowed(origin.as_deref(), &settings.server.public_origin, &allowed) {
         return Ok(Err(json_response(
             403,
             &serde_json::json!({"error": "forbidden", "error_description": "This Origin is not allowed."}),

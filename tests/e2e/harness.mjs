@@ -77,6 +77,7 @@ export async function startStack() {
     '--var', `ENTRA_AUTHORITY:${sandbox.url}`, '--var', `GRAPH_BASE_URL:${sandbox.url}/v1.0`,
     '--var', 'ENTRA_CLIENT_SECRET:sandbox-secret-not-for-production',
     '--var', 'TOKEN_ENCRYPTION_KEY:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+    '--var', 'ALLOWED_ORIGINS:https://allowed-client.example',
   ], { env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_MINIFY: '1' } });
   const url = `http://127.0.0.1:${port}`;
   try {

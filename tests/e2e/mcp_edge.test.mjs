@@ -437,6 +437,9 @@ describe('4. Origin', () => {
     assert.ok(own.headers.get('mcp-session-id'));
     const still = await rpc(adele, sid, { jsonrpc: '2.0', id: 2, method: 'ping' }, { headers: { origin: stack.url } });
     assert.equal(still.status, 200, 'the refused DELETE did not end the session');
+    // An origin the deployment allows (ALLOWED_ORIGINS; the harness sets one) is served too.
+    const allowed = await rpc(adele, sid, { jsonrpc: '2.0', id: 3, method: 'ping' }, { headers: { origin: 'https://allowed-client.example' } });
+    assert.equal(allowed.status, 200, allowed.text);
   });
 });
 
