@@ -76,9 +76,11 @@ cat <<MSG
   Logs:        .state/worker.log, .state/sandbox.log
 
   MCP Inspector:
-    npx @modelcontextprotocol/inspector        then connect to $BASE/mcp (Streamable HTTP)
+    (. .tools/env && npx @modelcontextprotocol/inspector)   then connect to $BASE/mcp (Streamable HTTP)
+    (.tools/env puts the project's Node 22 first; Inspector 2.x needs Node >= 22.19)
   Claude Desktop (claude_desktop_config.json), through mcp-remote:
-    { "mcpServers": { "m365": { "command": "npx", "args": ["mcp-remote", "$BASE/mcp"] } } }
+    { "mcpServers": { "m365": { "command": "npx", "args": ["mcp-remote", "$BASE/mcp", "--allow-http"] } } }
+    (--allow-http because the local server is plain http; not needed for an https deployment)
 
   Sign-in goes to the sandbox's Microsoft sign-in page; pick a seeded user.
   Press Ctrl-C to stop.
