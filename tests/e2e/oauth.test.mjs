@@ -190,6 +190,10 @@ describe('authorization server', () => {
       const content = readFileSync(f).toString('latin1');
       for (const n of needles) assert.ok(!content.includes(n), `${f} contains a token`);
       assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./.test(content), `${f} contains a JWT (a Microsoft token in plain text)`);
+      // The sandbox's Microsoft refresh tokens look like Entra's: `1.AQ` + opaque base64url.
+      // Its authorization codes share the prefix; a used, PKCE-bound code in the /callback URL
+      // that wrangler's local trace store records is not a token, so `code=` is excluded.
+      assert.ok(!/(?<!code=)1\.AQ[A-Za-z0-9_-]{100,}/.test(content), `${f} contains a Microsoft refresh token in plain text`);
     }
   });
 
