@@ -22,8 +22,8 @@ use m365_core::graph::policy::{
     MAILBOX_CONCURRENCY, MAX_ATTEMPTS,
 };
 use m365_core::graph::{
-    BatchResponses, GraphClient, GraphError, GraphPath, GraphRequest, HttpRequest, HttpResponse,
-    LocalBoxFuture, TransportError,
+    GraphClient, GraphError, GraphPath, GraphRequest, HttpRequest, HttpResponse, LocalBoxFuture,
+    TransportError,
 };
 use m365_core::mcp::server::NullSink;
 use m365_core::mcp::tool::ToolContext;
@@ -1153,10 +1153,10 @@ fn throttled_sub_requests_are_retried_alone_after_their_retry_after() {
     );
     assert_eq!(script.seen.borrow()[1].url, format!("{BASE}/$batch"));
     // The merged answer is an ordinary $batch response for the existing parser.
-    let mut parsed = BatchResponses::parse(&r).unwrap();
-    assert_eq!(parsed.take("me"), Ok(json!({"id":"u1"})));
-    assert_eq!(parsed.take("inbox"), Ok(json!({"value":[{"id":"m"}]})));
-    assert_eq!(parsed.take("next"), Ok(json!({"value":[]})));
+    let parsed = BatchReply::parse(&r).unwrap();
+    assert_eq!(parsed.result("me"), Ok(json!({"id":"u1"})));
+    assert_eq!(parsed.result("inbox"), Ok(json!({"value":[{"id":"m"}]})));
+    assert_eq!(parsed.result("next"), Ok(json!({"value":[]})));
 }
 
 #[test]
@@ -1175,9 +1175,9 @@ fn throttled_sub_requests_past_the_budget_report_retry_after() {
     let r = block_on(client.send(batch.to_http(BASE))).unwrap();
     assert!(sleeper.sleeps().is_empty());
     assert_eq!(script.sent(), 1);
-    let mut parsed = BatchResponses::parse(&r).unwrap();
-    assert!(parsed.take("a").is_ok());
-    let b = parsed.take("b").unwrap_err();
+    let parsed = BatchReply::parse(&r).unwrap();
+    assert!(parsed.result("a").is_ok());
+    let b = parsed.result("b").unwrap_err();
     assert_eq!((b.status, b.retry_after), (429, Some(45)));
     assert!(b.tool_message(&[]).contains("Try again in 45 seconds."));
     assert_eq!(client.stats().gave_up, 1);

@@ -330,6 +330,11 @@ impl Batch {
             headers: vec![
                 ("Accept".to_owned(), "application/json".to_owned()),
                 ("Content-Type".to_owned(), "application/json".to_owned()),
+                // Every Graph request carries it, the outer one too (each sub-request repeats it).
+                (
+                    "Prefer".to_owned(),
+                    super::request::PREFER_IMMUTABLE_ID.to_owned(),
+                ),
             ],
             body: Some(self.to_body()),
         }

@@ -16,7 +16,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use error::GraphError;
-pub use request::{BatchRequest, BatchResponses, GraphPath, GraphRequest};
+pub use request::{GraphPath, GraphRequest};
 
 /// A boxed future without a `Send` bound: Workers futures are `!Send` (workers-rs `send.rs`),
 /// and `async fn` in a trait is not dyn-compatible (E0038 on rustc 1.95), so traits that are

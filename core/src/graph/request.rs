@@ -13,7 +13,7 @@
 //!   `id`.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::{GraphError, HttpRequest, HttpResponse};
 
@@ -202,25 +202,6 @@ impl GraphRequest {
             body: self.body.as_ref().map(|b| b.to_string().into_bytes()),
         }
     }
-
-    /// This request as one entry of a `$batch` body.
-    fn to_batch_entry(&self, id: &str) -> Value {
-        let headers: Map<String, Value> = self
-            .header_pairs()
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
-        let mut entry = json!({
-            "id": id,
-            "method": self.method,
-            "url": self.relative_url(),
-            "headers": headers,
-        });
-        if let (Some(body), Some(obj)) = (&self.body, entry.as_object_mut()) {
-            obj.insert("body".into(), body.clone());
-        }
-        entry
-    }
 }
 
 /// Parses a plain (non-batch) Graph response: the JSON body of a 2xx (or `null` for an empty
@@ -235,116 +216,11 @@ pub fn parse_response(response: &HttpResponse) -> Result<Value, GraphError> {
     serde_json::from_slice(&response.body).map_err(|_| GraphError::malformed_response())
 }
 
-/// Several Graph reads in one round trip (`POST /$batch`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchRequest {
-    requests: Vec<(String, GraphRequest)>,
-}
-
-/// Adding a sub-request failed: more than [`MAX_BATCH_REQUESTS`] or a duplicate id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BatchFull;
-
-impl BatchRequest {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a sub-request under `id` (ids must be unique within the batch).
-    pub fn add(mut self, id: &str, request: GraphRequest) -> Result<Self, BatchFull> {
-        if self.requests.len() >= MAX_BATCH_REQUESTS || self.requests.iter().any(|(i, _)| i == id) {
-            return Err(BatchFull);
-        }
-        self.requests.push((id.to_owned(), request));
-        Ok(self)
-    }
-
-    pub fn len(&self) -> usize {
-        self.requests.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.requests.is_empty()
-    }
-
-    /// `POST {base}/$batch` with every sub-request's own `Prefer` header.
-    pub fn to_http(&self, base_url: &str) -> HttpRequest {
-        let requests: Vec<Value> = self
-            .requests
-            .iter()
-            .map(|(id, r)| r.to_batch_entry(id))
-            .collect();
-        HttpRequest {
-            method: "POST",
-            url: format!("{}/$batch", base_url.trim_end_matches('/')),
-            headers: vec![
-                ("Accept".to_owned(), "application/json".to_owned()),
-                ("Content-Type".to_owned(), "application/json".to_owned()),
-                ("Prefer".to_owned(), PREFER_IMMUTABLE_ID.to_owned()),
-            ],
-            body: Some(json!({ "requests": requests }).to_string().into_bytes()),
-        }
-    }
-}
-
-/// The sub-responses of a `$batch`, by id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchResponses {
-    responses: Vec<(String, Result<Value, GraphError>)>,
-}
-
-impl BatchResponses {
-    /// Parses the outer response. An outer failure (the whole batch refused, 429 on the batch, …)
-    /// is the error; sub-request failures stay per id.
-    pub fn parse(response: &HttpResponse) -> Result<Self, GraphError> {
-        let body = parse_response(response)?;
-        let items = body
-            .get("responses")
-            .and_then(Value::as_array)
-            .ok_or_else(GraphError::malformed_response)?;
-        let mut responses = Vec::with_capacity(items.len());
-        for item in items {
-            let id = match item.get("id") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => continue,
-            };
-            let status = item
-                .get("status")
-                .and_then(Value::as_u64)
-                .and_then(|s| u16::try_from(s).ok())
-                .unwrap_or(500);
-            let body = item.get("body").cloned().unwrap_or(Value::Null);
-            let result = if (200..300).contains(&status) {
-                Ok(body)
-            } else {
-                let retry_after = item
-                    .get("headers")
-                    .and_then(Value::as_object)
-                    .and_then(|h| {
-                        h.iter()
-                            .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-                            .and_then(|(_, v)| v.as_str())
-                    });
-                Err(GraphError::from_parts(status, retry_after, &body))
-            };
-            responses.push((id, result));
-        }
-        Ok(Self { responses })
-    }
-
-    /// The sub-response for `id`; a missing one is reported as a malformed batch reply.
-    pub fn take(&mut self, id: &str) -> Result<Value, GraphError> {
-        match self.responses.iter().position(|(i, _)| i == id) {
-            Some(pos) => self.responses.swap_remove(pos).1,
-            None => Err(GraphError::malformed_response()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::batch::BatchReply;
+    use serde_json::json;
 
     #[test]
     fn ids_are_single_encoded_segments() {
@@ -416,35 +292,6 @@ mod tests {
     }
 
     #[test]
-    fn batch_carries_prefer_per_sub_request_and_caps_at_twenty() {
-        let b = BatchRequest::new()
-            .add("me", GraphRequest::get(GraphPath::me()).select(&["id"]))
-            .unwrap();
-        let http = b.to_http("https://g/v1.0");
-        assert_eq!(http.url, "https://g/v1.0/$batch");
-        let body: Value = serde_json::from_slice(http.body.as_deref().unwrap()).unwrap();
-        assert_eq!(
-            body,
-            json!({"requests":[{"id":"me","method":"GET","url":"/me?$select=id",
-                "headers":{"Prefer":"IdType=\"ImmutableId\""}}]})
-        );
-        assert_eq!(
-            b.clone().add("me", GraphRequest::get(GraphPath::me())),
-            Err(BatchFull)
-        );
-        let mut full = BatchRequest::new();
-        for i in 0..MAX_BATCH_REQUESTS {
-            full = full
-                .add(&i.to_string(), GraphRequest::get(GraphPath::me()))
-                .unwrap();
-        }
-        assert_eq!(
-            full.add("x", GraphRequest::get(GraphPath::me())),
-            Err(BatchFull)
-        );
-    }
-
-    #[test]
     fn batch_responses_are_matched_by_id_in_any_order() {
         let body = json!({"responses":[
             {"id":"b","status":404,"headers":{"Content-Type":"application/json"},
@@ -457,12 +304,16 @@ mod tests {
             headers: vec![],
             body: body.to_string().into_bytes(),
         };
-        let mut parsed = BatchResponses::parse(&resp).unwrap();
-        assert_eq!(parsed.take("a"), Ok(json!({"x":1})));
-        let b = parsed.take("b").unwrap_err();
+        let parsed = BatchReply::parse(&resp).unwrap();
+        assert_eq!(parsed.result("a"), Ok(json!({"x":1})));
+        let b = parsed.result("b").unwrap_err();
         assert_eq!((b.status, b.code.as_str()), (404, "ErrorItemNotFound"));
-        assert_eq!(parsed.take("c").unwrap_err().retry_after, Some(9));
-        assert_eq!(parsed.take("a").unwrap_err().status, 502, "taken once");
+        assert_eq!(parsed.result("c").unwrap_err().retry_after, Some(9));
+        assert_eq!(
+            parsed.result("zz").unwrap_err().status,
+            502,
+            "a missing id is a malformed reply"
+        );
     }
 
     #[test]
@@ -473,7 +324,7 @@ mod tests {
             body: b"not json".to_vec(),
         };
         assert_eq!(parse_response(&bad).unwrap_err().status, 502);
-        assert_eq!(BatchResponses::parse(&bad).unwrap_err().status, 502);
+        assert_eq!(BatchReply::parse(&bad).unwrap_err().status, 502);
         let empty = HttpResponse {
             status: 204,
             headers: vec![],
@@ -486,7 +337,7 @@ mod tests {
             body: vec![],
         };
         assert_eq!(
-            BatchResponses::parse(&throttled).unwrap_err().retry_after,
+            BatchReply::parse(&throttled).unwrap_err().retry_after,
             Some(3)
         );
     }

@@ -24,10 +24,9 @@ use super::schema;
 use super::server::EventSink;
 use super::session::LogLevel;
 use super::version::ProtocolVersion;
+use crate::graph::batch::{Batch, BatchReply};
 use crate::graph::request::parse_response;
-use crate::graph::{
-    BatchRequest, BatchResponses, GraphClient, GraphError, GraphRequest, LocalBoxFuture,
-};
+use crate::graph::{GraphClient, GraphError, GraphRequest, LocalBoxFuture};
 
 /// Tools per `tools/list` page. Larger than any preset's tool count, because some clients do not
 /// follow `nextCursor`; pagination still works for those that do.
@@ -230,13 +229,13 @@ impl<'a> ToolContext<'a> {
     }
 
     /// Sends a `$batch` (one round trip) and returns its sub-responses by id.
-    pub async fn send_batch(&self, batch: &BatchRequest) -> Result<BatchResponses, GraphError> {
+    pub async fn send_batch(&self, batch: &Batch) -> Result<BatchReply, GraphError> {
         let response = self
             .graph
             .send(batch.to_http(self.graph_base_url))
             .await
             .map_err(|e| GraphError::transport(&e))?;
-        BatchResponses::parse(&response)
+        BatchReply::parse(&response)
     }
 
     /// A Graph failure as a tool error naming this tool's permissions.

@@ -8,7 +8,8 @@
 
 use serde_json::{json, Value};
 
-use crate::graph::{BatchRequest, GraphError, GraphPath, GraphRequest, LocalBoxFuture};
+use crate::graph::batch::Batch;
+use crate::graph::{GraphError, GraphPath, GraphRequest, LocalBoxFuture};
 use crate::mcp::session::LogLevel;
 use crate::mcp::tool::{
     static_schema, Tool, ToolAnnotations, ToolContext, ToolError, ToolOutcome, ToolOutput,
@@ -48,13 +49,16 @@ pub struct GetProfile;
 
 impl GetProfile {
     /// The one Graph request this tool sends.
-    pub fn batch() -> BatchRequest {
-        BatchRequest::new()
-            .add("me", GraphRequest::get(GraphPath::me()).select(USER_FIELDS))
+    pub fn batch() -> Batch {
+        Batch::new()
+            .add(
+                "me",
+                &GraphRequest::get(GraphPath::me()).select(USER_FIELDS),
+            )
             .and_then(|b| {
                 b.add(
                     "settings",
-                    GraphRequest::get(GraphPath::me().segment("mailboxSettings"))
+                    &GraphRequest::get(GraphPath::me().segment("mailboxSettings"))
                         .select(SETTINGS_FIELDS),
                 )
             })
@@ -149,12 +153,12 @@ impl GetProfile {
             LogLevel::Debug,
             json!({ "tool": "get_profile", "graph": "$batch", "requests": 2 }),
         );
-        let mut responses = cx
+        let reply = cx
             .send_batch(&Self::batch())
             .await
             .map_err(|e| cx.graph_error(&e))?;
-        let me = responses.take("me").map_err(|e| cx.graph_error(&e))?;
-        let output = Self::shape(&me, responses.take("settings"));
+        let me = reply.result("me").map_err(|e| cx.graph_error(&e))?;
+        let output = Self::shape(&me, reply.result("settings"));
         cx.progress(1.0, Some(1.0), None);
         Ok(output)
     }
