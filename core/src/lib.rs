@@ -10,5 +10,6 @@ pub mod mcp;
 pub mod oauth;
 pub mod request_id;
 pub mod routes;
+pub mod store;
 pub mod text;
 pub mod vault;

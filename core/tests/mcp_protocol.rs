@@ -516,6 +516,9 @@ impl Tool for Dummy {
     fn title(&self) -> &'static str {
         "Dummy"
     }
+    fn safety(&self) -> m365_core::mcp::deployment::Safety {
+        m365_core::mcp::deployment::Safety::Read
+    }
     fn description(&self) -> &'static str {
         "Does nothing."
     }
@@ -587,7 +590,13 @@ fn tools_list_paginates_deterministically() {
     let shell = paged_shell();
     let s = shell.open_session("2025-11-25");
     let first = list_all(&shell, &s);
-    assert_eq!(first, ["get_profile", "alpha", "bravo", "charlie", "delta"]);
+    assert_eq!(first[..2], ["get_profile", "list_messages"]);
+    assert!(first.ends_with(&[
+        "alpha".into(),
+        "bravo".into(),
+        "charlie".into(),
+        "delta".into()
+    ]));
     assert_eq!(list_all(&shell, &s), first, "same order every time");
 
     for cursor in [json!("bogus"), json!(""), json!(12)] {
@@ -660,7 +669,10 @@ fn get_profile_success_structured_matches_output_schema() {
     );
     assert!(text.contains("Pacific Standard Time"), "{text}");
     let structured = &result["structuredContent"];
-    let output_schema = m365_core::mcp::tools::GetProfile.output_schema().unwrap();
+    let output_schema = m365_core::mcp::tool::ToolRegistry::builtin()
+        .get("get_profile")
+        .and_then(|t| t.output_schema())
+        .unwrap();
     assert_eq!(schema::validate(&output_schema, structured), Ok(()));
     let mut keys: Vec<&String> = structured.as_object().unwrap().keys().collect();
     let mut schema_keys: Vec<&String> = output_schema["properties"]

@@ -20,6 +20,7 @@
 //! per-method structs pull tokio, chrono and ~27 more crates into the build, and its version
 //! shaping lives in a handler we cannot use. Per-version shaping is in [`version`].
 
+pub mod deployment;
 pub mod http;
 pub mod jsonrpc;
 pub mod schema;
@@ -28,6 +29,7 @@ pub mod session;
 pub mod sse;
 pub mod tool;
 pub mod tools;
+pub mod typed;
 pub mod version;
 
 pub use jsonrpc::{Incoming, Message, Notification, Request, RpcError};

@@ -37,7 +37,7 @@ use serde_json::{json, Map, Value};
 use super::jsonrpc::{self, Incoming, Invalid, Message, Notification, Request, RpcError};
 use super::schema;
 use super::session::{LogLevel, SessionState};
-use super::tool::{Tool, ToolContext, ToolError, ToolOutcome, ToolRegistry};
+use super::tool::{Tool, ToolContext, ToolEnv, ToolError, ToolOutcome, ToolRegistry};
 use super::version::{self, ProtocolVersion, META_SUBSCRIPTION_ID, STATELESS_VERSIONS};
 use crate::graph::GraphClient;
 
@@ -141,6 +141,8 @@ pub struct RequestContext<'a> {
     pub graph_base_url: &'a str,
     /// Whether the client has closed the response stream (2026-07-28: that is cancellation).
     pub stream_closed: Option<&'a dyn Fn() -> bool>,
+    /// Deployment, user store and clock for tool calls.
+    pub tool_env: ToolEnv<'a>,
 }
 
 impl std::fmt::Debug for RequestContext<'_> {
@@ -165,7 +167,13 @@ impl<'a> RequestContext<'a> {
             graph,
             graph_base_url,
             stream_closed: None,
+            tool_env: ToolEnv::default(),
         }
+    }
+
+    pub fn with_tool_env(mut self, env: ToolEnv<'a>) -> Self {
+        self.tool_env = env;
+        self
     }
 
     pub fn with_session(mut self, session: &'a RefCell<SessionState>) -> Self {
@@ -561,7 +569,8 @@ impl Server {
             .with_progress_token(progress_token(params))
             .with_log_level(ctx.log_level())
             .with_cancellation(&cancelled)
-            .with_scopes(tool.scopes());
+            .with_scopes(tool.scopes())
+            .with_env(ctx.tool_env);
         let outcome = tool.call(args, &cx).await;
         Ok(call_result(ctx.version, tool, outcome))
     }

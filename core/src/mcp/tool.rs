@@ -19,14 +19,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
+use super::deployment::{Deployment, Safety};
 use super::jsonrpc::{self, RpcError};
 use super::schema;
 use super::server::EventSink;
 use super::session::LogLevel;
 use super::version::ProtocolVersion;
 use crate::graph::batch::{Batch, BatchReply};
+use crate::graph::paging::{self, Cursor, Listing, PageLimits};
 use crate::graph::request::parse_response;
 use crate::graph::{GraphClient, GraphError, GraphRequest, LocalBoxFuture};
+use crate::store::UserStore;
 
 /// Tools per `tools/list` page. Larger than any preset's tool count, because some clients do not
 /// follow `nextCursor`; pagination still works for those that do.
@@ -126,6 +129,8 @@ pub trait Tool {
     /// Microsoft Graph delegated permissions the tool needs (named in 403 messages; issue 5
     /// derives the sign-in scopes from the registered tools).
     fn scopes(&self) -> &'static [&'static str];
+    /// What the tool can do to the user's data (decides presets and send policy).
+    fn safety(&self) -> Safety;
     /// Runs the tool. `args` has already been validated against [`Tool::input_schema`].
     fn call<'a>(
         &'a self,
@@ -155,6 +160,32 @@ pub struct ToolContext<'a> {
     cancelled: &'a dyn Fn() -> bool,
     scopes: &'static [&'static str],
     last_progress: Cell<Option<f64>>,
+    env: ToolEnv<'a>,
+}
+
+/// The deployment and per-user state a tool call runs with.
+#[derive(Clone, Copy)]
+pub struct ToolEnv<'a> {
+    pub deployment: &'a Deployment,
+    /// The user's persistent store; `None` where there is none (then tools that need one say so).
+    pub store: Option<&'a dyn UserStore>,
+    /// Seconds since the Unix epoch (time is an input; the std clock panics on wasm32).
+    pub now_secs: u64,
+    /// The Microsoft permissions the user granted (from the sign-in), for `get_profile`.
+    pub granted_scopes: &'a [String],
+}
+
+static DEFAULT_DEPLOYMENT: Deployment = Deployment::DEFAULT;
+
+impl Default for ToolEnv<'_> {
+    fn default() -> Self {
+        Self {
+            deployment: &DEFAULT_DEPLOYMENT,
+            store: None,
+            now_secs: 0,
+            granted_scopes: &[],
+        }
+    }
 }
 
 impl std::fmt::Debug for ToolContext<'_> {
@@ -183,7 +214,79 @@ impl<'a> ToolContext<'a> {
             cancelled: &never_cancelled,
             scopes: &[],
             last_progress: Cell::new(None),
+            env: ToolEnv::default(),
         }
+    }
+
+    /// The deployment, store and clock.
+    pub fn with_env(mut self, env: ToolEnv<'a>) -> Self {
+        self.env = env;
+        self
+    }
+
+    pub fn deployment(&self) -> &Deployment {
+        self.env.deployment
+    }
+
+    pub fn now_secs(&self) -> u64 {
+        self.env.now_secs
+    }
+
+    /// The user's store, or an error a tool can return as is.
+    pub fn store(&self) -> Result<&'a dyn UserStore, ToolError> {
+        self.env.store.ok_or_else(|| {
+            ToolError::new("This server has no per-user storage for this request, which this tool needs. Try again.")
+        })
+    }
+
+    /// The Microsoft permissions the user granted.
+    pub fn granted_scopes(&self) -> &[String] {
+        self.env.granted_scopes
+    }
+
+    /// The mailbox time zone (Windows or IANA name, as mailboxSettings gives it), read once
+    /// from Graph and then kept in the user's store. Every date a calendar tool shows or
+    /// accepts without an explicit zone is in this zone, never silently UTC.
+    pub async fn mailbox_time_zone(&self) -> Result<String, ToolError> {
+        const KEY: &str = "mailbox_time_zone";
+        if let Some(store) = self.env.store {
+            if let Ok(Some(Value::String(tz))) = store.get(KEY).await {
+                return Ok(tz);
+            }
+        }
+        let settings = self
+            .call(
+                &GraphRequest::get(crate::graph::GraphPath::me().segment("mailboxSettings"))
+                    .select(&["timeZone"]),
+            )
+            .await?;
+        let tz = settings
+            .get("timeZone")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .unwrap_or("UTC")
+            .to_owned();
+        if let Some(store) = self.env.store {
+            let _ = store.put(KEY, Value::from(tz.clone())).await;
+        }
+        Ok(tz)
+    }
+
+    /// Forgets the cached mailbox time zone (after `update_mailbox_settings` changes it).
+    pub async fn forget_mailbox_time_zone(&self) {
+        if let Some(store) = self.env.store {
+            let _ = store.delete("mailbox_time_zone").await;
+        }
+    }
+
+    /// The Graph client (for paging and batches).
+    pub fn graph(&self) -> &dyn GraphClient {
+        self.graph
+    }
+
+    /// The running tool's scopes.
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.scopes
     }
 
     /// The request's `_meta.progressToken` (a string or an integer; anything else is ignored).
@@ -236,6 +339,32 @@ impl<'a> ToolContext<'a> {
             .await
             .map_err(|e| GraphError::transport(&e))?;
         BatchReply::parse(&response)
+    }
+
+    /// Sends one Graph request; a failure becomes the tool error the model reads.
+    pub async fn call(&self, request: &GraphRequest) -> Result<Value, ToolError> {
+        self.send(request).await.map_err(|e| self.graph_error(&e))
+    }
+
+    /// Reads a collection from `first` (or from `cursor`, an opaque token an earlier page
+    /// returned), following `@odata.nextLink` verbatim within `limits`.
+    pub async fn list(
+        &self,
+        first: &GraphRequest,
+        cursor: Option<&str>,
+        limits: PageLimits,
+    ) -> Result<Listing, ToolError> {
+        let template = first.to_http(self.graph_base_url);
+        let listing = match cursor {
+            None => paging::collect(self.graph, template, self.graph_base_url, limits).await,
+            Some(token) => {
+                let cursor = Cursor::decode(token, self.graph_base_url).map_err(|e| {
+                    ToolError::invalid_argument(format!("cursor: {}", e.tool_message()))
+                })?;
+                paging::resume(self.graph, &template, &cursor, self.graph_base_url, limits).await
+            }
+        };
+        listing.map_err(|e| self.graph_error(&e))
     }
 
     /// A Graph failure as a tool error naming this tool's permissions.
@@ -346,6 +475,17 @@ impl ToolRegistry {
     pub fn builtin() -> Self {
         Self {
             tools: super::tools::all(),
+            page_size: TOOLS_PAGE_SIZE,
+        }
+    }
+
+    /// The built-in tools this deployment allows (the others are not registered at all).
+    pub fn for_deployment(deployment: &Deployment) -> Self {
+        Self {
+            tools: super::tools::all()
+                .into_iter()
+                .filter(|t| deployment.allows(t.name(), t.safety()))
+                .collect(),
             page_size: TOOLS_PAGE_SIZE,
         }
     }
@@ -497,6 +637,9 @@ mod tests {
         }
         fn scopes(&self) -> &'static [&'static str] {
             &["User.Read"]
+        }
+        fn safety(&self) -> Safety {
+            Safety::Read
         }
         fn call<'a>(
             &'a self,

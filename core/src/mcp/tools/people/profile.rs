@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 
 use crate::graph::batch::Batch;
 use crate::graph::{GraphError, GraphPath, GraphRequest, LocalBoxFuture};
+use crate::mcp::deployment::Safety;
 use crate::mcp::session::LogLevel;
-use crate::mcp::tool::{
-    static_schema, Tool, ToolAnnotations, ToolContext, ToolError, ToolOutcome, ToolOutput,
-};
+use crate::mcp::tool::{ToolAnnotations, ToolContext};
+use crate::mcp::typed::{NoArgs, Reply, ToolHandler, ToolResult, ToolSpec};
 
 /// Fields read from `/me`.
 pub const USER_FIELDS: &[&str] = &[
@@ -27,21 +27,26 @@ pub const USER_FIELDS: &[&str] = &[
 /// Fields read from `/me/mailboxSettings`.
 pub const SETTINGS_FIELDS: &[&str] = &["timeZone", "language"];
 
-/// Arguments: none.
-const INPUT_SCHEMA: &str = r#"{"type":"object","properties":{},"additionalProperties":false}"#;
-
-/// `structuredContent`. Kept as JSON text: parsing it costs one call, where `json!` would
-/// compile into dozens of map inserts (bundle size).
-const OUTPUT_SCHEMA: &str = r#"{"type":"object","properties":{
-"displayName":{"type":["string","null"],"description":"The user's display name."},
-"email":{"type":["string","null"],"description":"Primary SMTP address; null when the account has none."},
-"userPrincipalName":{"type":["string","null"],"description":"Sign-in name; not always a deliverable address."},
-"id":{"type":"string","description":"Directory object id of the user."},
-"jobTitle":{"type":["string","null"],"description":"Job title from the directory."},
-"timeZone":{"type":["string","null"],"description":"Mailbox time zone (a Windows or IANA name); null when the mailbox settings are unavailable."},
-"language":{"type":["string","null"],"description":"Mailbox language as a locale such as en-US, else the preferred language."}},
-"required":["displayName","email","userPrincipalName","id","jobTitle","timeZone","language"],
-"additionalProperties":false}"#;
+/// `structuredContent` of `get_profile`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// The user's display name.
+    pub display_name: Option<String>,
+    /// Primary SMTP address; null when the account has none.
+    pub email: Option<String>,
+    /// Sign-in name; not always a deliverable address.
+    pub user_principal_name: Option<String>,
+    /// Directory object id of the user.
+    pub id: String,
+    /// Job title from the directory.
+    pub job_title: Option<String>,
+    /// Mailbox time zone (a Windows or IANA name); null when the mailbox settings are unavailable.
+    pub time_zone: Option<String>,
+    /// Mailbox language as a locale such as en-US, else the preferred language.
+    pub language: Option<String>,
+}
 
 /// The `get_profile` tool.
 #[derive(Debug, Clone, Copy, Default)]
@@ -66,7 +71,7 @@ impl GetProfile {
     }
 
     /// The structured result and its text line, from the two Graph answers.
-    pub fn shape(me: &Value, settings: Result<Value, GraphError>) -> ToolOutput {
+    pub fn shape(me: &Value, settings: Result<Value, GraphError>) -> Reply<Profile> {
         let text_field = |v: &Value, k: &str| {
             v.get(k)
                 .and_then(Value::as_str)
@@ -126,24 +131,21 @@ impl GetProfile {
             text.push('\n');
             text.push_str(&note);
         }
-        ToolOutput {
+        Reply::new(
             text,
-            structured: Some(json!({
-                "displayName": display_name,
-                "email": email,
-                "userPrincipalName": upn,
-                "id": id,
-                "jobTitle": job_title,
-                "timeZone": time_zone,
-                "language": language,
-            })),
-        }
+            Profile {
+                display_name,
+                email,
+                user_principal_name: upn,
+                id,
+                job_title,
+                time_zone,
+                language,
+            },
+        )
     }
 
-    async fn run(&self, cx: &ToolContext<'_>) -> ToolOutcome {
-        if cx.is_cancelled() {
-            return Err(ToolError::cancelled());
-        }
+    async fn read(&self, cx: &ToolContext<'_>) -> ToolResult<Profile> {
         cx.progress(
             0.0,
             Some(1.0),
@@ -164,45 +166,30 @@ impl GetProfile {
     }
 }
 
-impl Tool for GetProfile {
-    fn name(&self) -> &'static str {
-        "get_profile"
-    }
+impl ToolHandler for GetProfile {
+    type Args = NoArgs;
+    type Output = Profile;
 
-    fn title(&self) -> &'static str {
-        "Get my profile"
-    }
-
-    fn description(&self) -> &'static str {
-        "Get the signed-in user's profile: display name, email address, sign-in name (user \
+    const SPEC: ToolSpec = ToolSpec {
+        name: "get_profile",
+        title: "Get my profile",
+        description:
+            "Get the signed-in user's profile: display name, email address, sign-in name (user \
          principal name), job title, user id, and the mailbox time zone and language. Call it \
          once when you need to know who the user is (to sign or address mail, to tell \"me\" apart \
          from others) or which time zone to read and write dates in; reuse the answer instead of \
-         calling it again. Takes no arguments."
-    }
+         calling it again. Takes no arguments.",
+        annotations: ToolAnnotations::READ_ONLY,
+        scopes: &["User.Read", "MailboxSettings.Read"],
+        safety: Safety::Read,
+    };
 
-    fn input_schema(&self) -> Value {
-        static_schema(INPUT_SCHEMA)
-    }
-
-    fn output_schema(&self) -> Option<Value> {
-        Some(static_schema(OUTPUT_SCHEMA))
-    }
-
-    fn annotations(&self) -> ToolAnnotations {
-        ToolAnnotations::READ_ONLY
-    }
-
-    fn scopes(&self) -> &'static [&'static str] {
-        &["User.Read", "MailboxSettings.Read"]
-    }
-
-    fn call<'a>(
+    fn run<'a>(
         &'a self,
-        _args: &'a Value,
+        _args: NoArgs,
         cx: &'a ToolContext<'a>,
-    ) -> LocalBoxFuture<'a, ToolOutcome> {
-        Box::pin(self.run(cx))
+    ) -> LocalBoxFuture<'a, ToolResult<Profile>> {
+        Box::pin(self.read(cx))
     }
 }
 
@@ -216,12 +203,8 @@ mod tests {
             "id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","jobTitle":"Retail Manager","preferredLanguage":"en-US"})
     }
 
-    #[test]
-    fn static_schemas_parse() {
-        assert_eq!(GetProfile.input_schema()["type"], "object");
-        let out = GetProfile.output_schema().unwrap();
-        assert_eq!(out["required"].as_array().map(Vec::len), Some(7));
-        assert!(schema::unknown_keywords(&out).is_empty());
+    fn output_schema() -> Value {
+        crate::mcp::typed::generate::<GetProfile>().2
     }
 
     #[test]
@@ -253,11 +236,8 @@ mod tests {
                 json!({"timeZone":"Pacific Standard Time","language":{"locale":"en-GB","displayName":"English"}}),
             ),
         );
-        let structured = out.structured.clone().unwrap();
-        assert_eq!(
-            schema::validate(&GetProfile.output_schema().unwrap(), &structured),
-            Ok(())
-        );
+        let structured = serde_json::to_value(&out.data).unwrap();
+        assert_eq!(schema::validate(&output_schema(), &structured), Ok(()));
         assert_eq!(structured["timeZone"], "Pacific Standard Time");
         assert_eq!(structured["language"], "en-GB", "the mailbox language wins");
         assert_eq!(
@@ -278,11 +258,8 @@ mod tests {
             &json!({"id":"x","userPrincipalName":"u@x.onmicrosoft.com"}),
             Err(err),
         );
-        let s = out.structured.clone().unwrap();
-        assert_eq!(
-            schema::validate(&GetProfile.output_schema().unwrap(), &s),
-            Ok(())
-        );
+        let s = serde_json::to_value(&out.data).unwrap();
+        assert_eq!(schema::validate(&output_schema(), &s), Ok(()));
         assert_eq!(s["timeZone"], Value::Null);
         assert_eq!(s["email"], Value::Null);
         assert!(out.text.contains("(no email address)"), "{}", out.text);

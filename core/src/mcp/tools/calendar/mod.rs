@@ -1,0 +1,3 @@
+//! Calendars and events.
+
+tool_group![];
