@@ -1,36 +1,25 @@
-//! The Graph client the core's tools call through: the core builds each request, this adds the
-//! user's Microsoft access token and sends it with the Workers fetch API. The token is only
-//! ever held here, for the duration of one MCP request.
+//! Sending Graph requests with the Workers fetch API. Only the user's `UserState` object calls
+//! [`send`] with a token (see `tool_runtime`); the token never leaves that object.
 
 use futures_util::future::LocalBoxFuture;
 use m365_core::graph::{GraphClient, HttpRequest, HttpResponse, TransportError};
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
-pub(crate) struct WorkerGraph {
-    token: String,
-}
-
-impl WorkerGraph {
-    pub(crate) fn new(token: String) -> Self {
-        Self { token }
-    }
-}
-
-impl std::fmt::Debug for WorkerGraph {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WorkerGraph([redacted token])")
-    }
-}
-
-async fn send(token: &str, req: HttpRequest) -> std::result::Result<HttpResponse, TransportError> {
+/// Performs `req`, adding the bearer token only when one is given.
+pub(crate) async fn send(
+    token: Option<&str>,
+    req: HttpRequest,
+) -> std::result::Result<HttpResponse, TransportError> {
     let err = |e: worker::Error| TransportError::new(e.to_string());
     let headers = Headers::new();
     for (k, v) in &req.headers {
         headers.set(k, v).map_err(err)?;
     }
-    headers
-        .set("authorization", &format!("Bearer {token}"))
-        .map_err(err)?;
+    if let Some(token) = token {
+        headers
+            .set("authorization", &format!("Bearer {token}"))
+            .map_err(err)?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::from(req.method.to_string()))
         .with_headers(headers);
@@ -49,17 +38,8 @@ async fn send(token: &str, req: HttpRequest) -> std::result::Result<HttpResponse
 }
 
 fn js_sys_bytes(bytes: &[u8]) -> wasm_bindgen::JsValue {
-    // Graph bodies are JSON text; a string body keeps the conversion simple and exact.
-    wasm_bindgen::JsValue::from_str(&String::from_utf8_lossy(bytes))
-}
-
-impl GraphClient for WorkerGraph {
-    fn send(
-        &self,
-        request: HttpRequest,
-    ) -> LocalBoxFuture<'_, std::result::Result<HttpResponse, TransportError>> {
-        Box::pin(send(&self.token, request))
-    }
+    // Bytes as they are: attachment upload chunks are binary.
+    worker::js_sys::Uint8Array::from(bytes).into()
 }
 
 /// For requests that make no Graph call: any attempt is a bug, reported as a transport error.
@@ -101,16 +81,3 @@ impl m365_core::graph::policy::Jitter for RandomJitter {
     }
 }
 
-/// The Graph client for one MCP request: the user's token, Graph's throttling and transient
-/// failures handled by the core's retry policy (Retry-After, budgets, idempotency), at most
-/// four requests in flight. Without a token, a client that refuses to send.
-pub(crate) fn for_token(token: Option<String>) -> Box<dyn GraphClient> {
-    match token {
-        Some(t) => Box::new(m365_core::graph::policy::RetryingClient::new(
-            WorkerGraph::new(t),
-            DelaySleeper,
-            RandomJitter,
-        )),
-        None => Box::new(NoGraph),
-    }
-}

@@ -8,6 +8,7 @@ mod health;
 mod logging;
 mod mcp;
 mod oauth;
+mod tool_runtime;
 
 use m365_core::routes::{self, Route};
 use worker::{event, Context, Env, Request, Response, Result};

@@ -12,6 +12,7 @@ use m365_core::mcp::{
     version::{self, McpHeaders, PostRoute},
 };
 use serde_json::Value;
+use crate::tool_runtime::UserTools;
 use worker::{Env, Headers, Request, Response, Result};
 
 use crate::{
@@ -80,7 +81,7 @@ fn step_up(
     else {
         return Ok(None);
     };
-    let registry = ToolRegistry::builtin();
+    let registry = ToolRegistry::for_deployment(&settings.deployment);
     let Some(tool) = registry.get(name) else {
         return Ok(None);
     };
@@ -252,9 +253,15 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
             match route {
                 PostRoute::StatelessNotification => Ok(Response::empty()?.with_status(202)),
                 PostRoute::Stateless(meta) => {
-                    let graph: Box<dyn m365_core::graph::GraphClient> =
-                        crate::graph_client::for_token(graph_token);
                     let base = graph_base(env);
+                    let tools = UserTools::new(
+                        env,
+                        &user,
+                        &settings.server.public_origin,
+                        &base,
+                        caller.scopes.clone(),
+                        graph_token.is_some(),
+                    );
                     // A request that asked for progress is streamed as it runs, and closing the
                     // stream cancels it (2026-07-28 §Cancellation).
                     if let Incoming::Single(Message::Request(request)) = &incoming {
@@ -269,14 +276,15 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
                             .and_then(|m| m.get("progressToken"))
                             .is_some();
                         if sse && wants_progress {
-                            return stream_stateless(meta.version, graph, base, request.clone());
+                            return stream_stateless(meta.version, tools, base, request.clone());
                         }
                     }
                     let server = Server::new(
                         ServerInfo::new(crate::BUILD.version),
-                        ToolRegistry::builtin(),
+                        ToolRegistry::for_deployment(&tools.deployment),
                     );
-                    let ctx = RequestContext::new(meta.version, graph.as_ref(), &base);
+                    let ctx = RequestContext::new(meta.version, tools.graph.as_ref(), &base)
+                        .with_tool_env(tools.env());
                     // Otherwise notifications that must reach the client (the acknowledgement of
                     // `subscriptions/listen`) come as SSE before the response; with none, plain
                     // JSON keeps the 2026-07-28 HTTP statuses of errors.
@@ -316,7 +324,9 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
                         create: Some(state),
                         user_key: user,
                         client_id: caller.client_id,
-                        graph_token,
+                        authorized: graph_token.is_some(),
+                        origin: settings.server.public_origin.clone(),
+                        scopes: caller.scopes.clone(),
                         graph_base_url: graph_base(env),
                         protocol_header: protocol_version,
                         accept,
@@ -335,7 +345,9 @@ pub(crate) async fn mcp(mut req: Request, env: &Env, mcp_path: &str) -> Result<R
                         create: None,
                         user_key: user,
                         client_id: caller.client_id,
-                        graph_token,
+                        authorized: graph_token.is_some(),
+                        origin: settings.server.public_origin.clone(),
+                        scopes: caller.scopes.clone(),
                         graph_base_url: graph_base(env),
                         protocol_header: protocol_version,
                         accept,
@@ -386,7 +398,7 @@ impl m365_core::mcp::server::EventSink for ChannelSink {
 /// stream the receiver is dropped, which the request sees as cancellation.
 fn stream_stateless(
     version: m365_core::mcp::version::ProtocolVersion,
-    graph: Box<dyn m365_core::graph::GraphClient>,
+    tools: UserTools,
     base: String,
     request: m365_core::mcp::jsonrpc::Request,
 ) -> Result<Response> {
@@ -394,11 +406,13 @@ fn stream_stateless(
     wasm_bindgen_futures::spawn_local(async move {
         let server = Server::new(
             ServerInfo::new(crate::BUILD.version),
-            ToolRegistry::builtin(),
+            ToolRegistry::for_deployment(&tools.deployment),
         );
         let probe = tx.clone();
         let closed = move || probe.is_closed();
-        let ctx = RequestContext::new(version, graph.as_ref(), &base).with_stream_closed(&closed);
+        let ctx = RequestContext::new(version, tools.graph.as_ref(), &base)
+            .with_stream_closed(&closed)
+            .with_tool_env(tools.env());
         let sink = ChannelSink(tx.clone());
         if let Some(body) = server.respond(&ctx, &request, &sink).await {
             let _ = tx.unbounded_send(m365_core::mcp::sse::message(None, &body, false));
@@ -477,7 +491,9 @@ pub(crate) async fn sse_message(mut req: Request, env: &Env) -> Result<Response>
         create: None,
         user_key: user,
         client_id: caller.client_id,
-        graph_token,
+        authorized: graph_token.is_some(),
+        origin: settings.server.public_origin.clone(),
+        scopes: caller.scopes.clone(),
         graph_base_url: graph_base(env),
         protocol_header: None,
         accept: None,

@@ -44,8 +44,13 @@ pub(crate) struct SessionPost {
     pub create: Option<SessionState>,
     pub user_key: UserKey,
     pub client_id: String,
-    /// The user's Microsoft access token, when the body calls a tool.
-    pub graph_token: Option<String>,
+    /// Whether a Microsoft token was confirmed for this request (the body calls a tool); the
+    /// token itself stays in the user's object.
+    pub authorized: bool,
+    /// The public origin, for the user's object to read its configuration.
+    pub origin: String,
+    /// The Microsoft permissions the user granted.
+    pub scopes: Vec<String>,
     pub graph_base_url: String,
     pub protocol_header: Option<String>,
     pub accept: Option<String>,
@@ -232,7 +237,7 @@ impl DurableObject for McpSession {
             streams: RefCell::new(HashMap::new()),
             server: Server::new(
                 ServerInfo::new(crate::BUILD.version),
-                ToolRegistry::builtin(),
+                ToolRegistry::for_deployment(&crate::tool_runtime::deployment(&env)),
             ),
         });
         Self { state, env, inner }
@@ -270,9 +275,9 @@ impl McpSession {
         Ok(Ok(()))
     }
 
-    async fn post(&self, p: SessionPost) -> Result<Response> {
+    async fn post(&self, mut p: SessionPost) -> Result<Response> {
         let is_new = p.create.is_some();
-        if let Err(resp) = self.checked(p.create, &p.user_key, &p.client_id).await? {
+        if let Err(resp) = self.checked(p.create.take(), &p.user_key, &p.client_id).await? {
             return Ok(resp);
         }
         let inner = self.inner.clone();
@@ -317,16 +322,16 @@ impl McpSession {
 
         if p.legacy {
             // HTTP+SSE (2024-11-05): 202 now, the response as a `message` event on the stream.
-            let graph_token = p.graph_token.clone();
+            let tools = self.tools(&p);
             let base = p.graph_base_url.clone();
             let inner2 = inner.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let graph: Box<dyn m365_core::graph::GraphClient> =
-                    crate::graph_client::for_token(graph_token);
                 let Some(cell) = inner2.session.get() else {
                     return;
                 };
-                let ctx = RequestContext::new(version, graph.as_ref(), &base).with_session(cell);
+                let ctx = RequestContext::new(version, tools.graph.as_ref(), &base)
+                    .with_session(cell)
+                    .with_tool_env(tools.env());
                 let sink = StreamSink {
                     inner: inner2.clone(),
                     stream_id: LEGACY_STREAM.into(),
@@ -342,8 +347,7 @@ impl McpSession {
             return Ok(Response::ok("Accepted")?.with_status(202));
         }
 
-        let graph: Box<dyn m365_core::graph::GraphClient> =
-            crate::graph_client::for_token(p.graph_token);
+        let tools = self.tools(&p);
         match (mode, incoming) {
             (ResponseMode::Sse, Incoming::Single(Message::Request(request))) => {
                 let stream_id = cell.borrow_mut().open_stream();
@@ -358,8 +362,9 @@ impl McpSession {
                     let Some(cell) = inner2.session.get() else {
                         return;
                     };
-                    let ctx =
-                        RequestContext::new(version, graph.as_ref(), &base).with_session(cell);
+                    let ctx = RequestContext::new(version, tools.graph.as_ref(), &base)
+                        .with_session(cell)
+                        .with_tool_env(tools.env());
                     let sink = StreamSink {
                         inner: inner2.clone(),
                         stream_id: stream_id.clone(),
@@ -380,8 +385,9 @@ impl McpSession {
                 stream_response(rx, tx)
             }
             (_, incoming) => {
-                let ctx = RequestContext::new(version, graph.as_ref(), &p.graph_base_url)
-                    .with_session(cell);
+                let ctx = RequestContext::new(version, tools.graph.as_ref(), &p.graph_base_url)
+                    .with_session(cell)
+                    .with_tool_env(tools.env());
                 let outcome = inner
                     .server
                     .handle_post(&ctx, incoming, &m365_core::mcp::server::NullSink)
@@ -393,6 +399,18 @@ impl McpSession {
                 }
             }
         }
+    }
+
+    /// What this post's tool calls run with (Graph and the store through the user's object).
+    fn tools(&self, p: &SessionPost) -> crate::tool_runtime::UserTools {
+        crate::tool_runtime::UserTools::new(
+            &self.env,
+            &p.user_key,
+            &p.origin,
+            &p.graph_base_url,
+            p.scopes.clone(),
+            p.authorized,
+        )
     }
 
     async fn open_stream(&self, o: StreamOpen) -> Result<Response> {

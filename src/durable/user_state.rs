@@ -49,6 +49,8 @@ struct ConsentCheck {
 pub struct UserState {
     state: State,
     env: Env,
+    /// Every Graph request of this user passes here: at most 4 in flight per mailbox.
+    limiter: m365_core::graph::policy::ConcurrencyLimiter,
 }
 
 fn now_secs() -> u64 {
@@ -63,7 +65,13 @@ fn random32() -> [u8; 32] {
 
 impl DurableObject for UserState {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            limiter: m365_core::graph::policy::ConcurrencyLimiter::new(
+                m365_core::graph::policy::MAILBOX_CONCURRENCY,
+            ),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -81,6 +89,8 @@ impl UserState {
             "/internal/consent-check" => self.consent_check(req.json().await?).await,
             "/internal/authenticate" => self.authenticate(req.json().await?).await,
             "/internal/graph-token" => self.graph_token(req.json().await?).await,
+            "/internal/graph" => self.graph(req.json().await?).await,
+            "/internal/store" => self.store(req.json().await?).await,
             _ => Response::error("no such durable object route", 404),
         }
     }
@@ -239,13 +249,85 @@ impl UserState {
     /// refresh instead of each sending their own (Entra rotates refresh tokens, so parallel
     /// refreshes would race to store them).
     async fn graph_token(&self, c: GraphTokenCall) -> Result<Response> {
-        let settings = match Settings::for_origin(&self.env, &c.origin) {
+        let (status, body) = self.fresh_token(&c.origin).await?;
+        json(status, &body)
+    }
+
+    /// One Graph request for a tool: the token is added here (only for URLs under the Graph
+    /// base, so an attachment upload URL never sees it), under this user's concurrency limit.
+    async fn graph(&self, c: crate::tool_runtime::GraphCall) -> Result<Response> {
+        let request = match c.request.into_http() {
+            Ok(r) => r,
+            Err(e) => return json(400, &serde_json::json!({ "error": e })),
+        };
+        let base = c.graph_base_url.trim_end_matches('/');
+        let to_graph = request.url.starts_with(&format!("{base}/"));
+        let token = if to_graph {
+            let (status, body) = self.fresh_token(&c.origin).await?;
+            if status != 200 {
+                return json(status, &body);
+            }
+            body.get("access_token")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        } else {
+            None
+        };
+        let permits = if request.url.ends_with("/$batch") { 4 } else { 1 };
+        let _permit = self.limiter.acquire_many(permits).await;
+        match crate::graph_client::send(token.as_deref(), request).await {
+            Ok(resp) => json(200, &crate::tool_runtime::WireResponse::from_http(&resp)),
+            Err(e) => json(502, &serde_json::json!({ "error": e.message })),
+        }
+    }
+
+    /// One operation on the user's tool store (`m365_core::store`). Runs within this request
+    /// without other I/O between read and write, so it is atomic.
+    async fn store(&self, op: m365_core::store::StoreOp) -> Result<Response> {
+        struct Backend(std::collections::BTreeMap<String, Option<serde_json::Value>>);
+        impl m365_core::store::StoreBackend for Backend {
+            fn read(&mut self, key: &str) -> Option<serde_json::Value> {
+                self.0.get(key).cloned().flatten()
+            }
+            fn write(&mut self, key: &str, value: Option<serde_json::Value>) {
+                self.0.insert(key.to_owned(), value);
+            }
+        }
+        let key = format!("tool:{}", op.key());
+        let storage = self.state.storage();
+        let current = json_store::get::<serde_json::Value>(&storage, &key).await?;
+        let mut backend = Backend(std::collections::BTreeMap::new());
+        backend.0.insert(op.key().to_owned(), current);
+        let before = backend.0.clone();
+        let reply = match m365_core::store::apply(&mut backend, op) {
+            Ok(r) => r,
+            Err(e) => return json(400, &serde_json::json!({ "error": e.0 })),
+        };
+        for (k, v) in backend.0 {
+            if before.get(&k) == Some(&v) {
+                continue;
+            }
+            let stored = format!("tool:{k}");
+            match v {
+                Some(v) => json_store::put(&storage, &stored, &v).await?,
+                None => {
+                    storage.delete(&stored).await?;
+                }
+            }
+        }
+        json(200, &reply)
+    }
+
+    /// The user's Microsoft access token as `(200, {"access_token"})`, or the status and body
+    /// to answer instead.
+    async fn fresh_token(&self, origin: &str) -> Result<(u16, serde_json::Value)> {
+        let settings = match Settings::for_origin(&self.env, origin) {
             Ok(s) => s,
             Err(e) => {
-                return json(
+                return Ok((
                     500,
-                    &serde_json::json!({"error": "server_error", "error_description": e}),
-                )
+                    serde_json::json!({"error": "server_error", "error_description": e}),
+                ))
             }
         };
         let storage = self.state.storage();
@@ -317,7 +399,6 @@ impl UserState {
                 )),
             }
         };
-        let (status, body) = self.state.block_concurrency_while(work).await?;
-        json(status, &body)
+        self.state.block_concurrency_while(work).await
     }
 }

@@ -24,11 +24,6 @@ use m365_core::{
 };
 use worker::{Env, Headers, Request, Response, Result};
 
-/// The Microsoft Graph delegated permissions a deployment asks for when `GRAPH_SCOPES` is not
-/// set: read-only access (the `read` preset). Our OAuth scope names are these permission names,
-/// so a client asking for a scope is asking for that Microsoft permission.
-const DEFAULT_SCOPES: &str =
-    "User.Read Mail.Read MailboxSettings.Read Calendars.Read Contacts.Read People.Read";
 
 /// Lifetime of a pending authorization (consent + Microsoft sign-in), seconds.
 pub(crate) const PENDING_TTL_SECONDS: u64 = 600;
@@ -40,7 +35,12 @@ pub(crate) struct Settings {
     pub vault_key: VaultKey,
     /// Key for CSRF tokens and signed cookies, derived from the vault key (key separation).
     pub mac_key: [u8; 32],
+    /// The Microsoft Graph delegated permissions the registered tools need (our OAuth scope
+    /// names are these permission names, so a client asking for a scope is asking for that
+    /// Microsoft permission). `GRAPH_SCOPES` overrides them (space-separated).
     pub default_scopes: Vec<String>,
+    /// Tool preset, send policy and limits (`TOOL_PRESET`, `SEND_POLICY`, …).
+    pub deployment: m365_core::mcp::deployment::Deployment,
     /// Whether the public origin is https or loopback (where `__Host-` cookies work).
     pub secure_cookies: bool,
     /// CIMD documents on loopback are allowed only when this server itself runs on loopback.
@@ -86,11 +86,15 @@ impl Settings {
         let vault_key =
             VaultKey::from_base64(&key).map_err(|e| format!("TOKEN_ENCRYPTION_KEY: {e}"))?;
         let mac_key = *vault_key.derive("oauth-mac").as_bytes();
-        let default_scopes: Vec<String> = var(env, "GRAPH_SCOPES")
-            .unwrap_or_else(|| DEFAULT_SCOPES.to_string())
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
+        let deployment = m365_core::mcp::deployment::Deployment::from_vars(|k| var(env, k))?;
+        let default_scopes: Vec<String> = match var(env, "GRAPH_SCOPES") {
+            Some(s) => s.split_whitespace().map(str::to_string).collect(),
+            None => m365_core::mcp::tool::ToolRegistry::for_deployment(&deployment)
+                .scopes()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        };
         Ok(Self {
             server: ServerConfig {
                 public_origin: origin.clone(),
@@ -108,6 +112,7 @@ impl Settings {
             vault_key,
             mac_key,
             default_scopes,
+            deployment,
             secure_cookies: consent_page::is_secure_origin(&origin),
             loopback_origin,
         })

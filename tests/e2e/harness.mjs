@@ -64,8 +64,9 @@ export async function startSandbox() {
   return { url, proc, stop: () => stopProcess(proc) };
 }
 
-/** Start the sandbox and the worker in workerd, wired together. */
-export async function startStack() {
+/** Start the sandbox and the worker in workerd, wired together. `vars` are extra worker
+ * variables (e.g. `{ TOOL_PRESET: 'full', SEND_POLICY: 'direct' }`). */
+export async function startStack({ vars = {} } = {}) {
   const sandbox = await startSandbox();
   const port = await freePort();
   const inspectorPort = await freePort();
@@ -78,6 +79,7 @@ export async function startStack() {
     '--var', 'ENTRA_CLIENT_SECRET:sandbox-secret-not-for-production',
     '--var', 'TOKEN_ENCRYPTION_KEY:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
     '--var', 'ALLOWED_ORIGINS:https://allowed-client.example',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ], { env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_MINIFY: '1' } });
   const url = `http://127.0.0.1:${port}`;
   try {
