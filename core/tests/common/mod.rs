@@ -18,6 +18,7 @@ use m365_sandbox::{entra, seed, Sandbox};
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[allow(unused_imports)]
 pub use serde_json::json;
 
 pub const BASE: &str = "http://sandbox.test/v1.0";
@@ -228,9 +229,10 @@ impl Harness {
         self.sb.controls.requests_since(since)
     }
 
-    /// The next request's `seq`, to pass to [`Harness::requests`] after a call.
+    /// The log position now, to pass to [`Harness::requests`] after a call (which returns the
+    /// requests recorded after it).
     pub fn mark(&self) -> u64 {
-        self.requests(0).last().map_or(0, |r| r.seq + 1)
+        self.requests(0).iter().map(|r| r.seq).max().unwrap_or(0)
     }
 
     /// A Graph GET straight to the sandbox (to check effects), as the current user.
