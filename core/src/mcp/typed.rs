@@ -208,8 +208,8 @@ pub fn generate<H: ToolHandler>() -> (&'static str, Value, Value) {
     (H::SPEC.name, input, output)
 }
 
-/// Makes a generated schema lean for `tools/list`: one-line descriptions, no Rust integer
-/// `format`s, and for arguments an optional field is just its type (omitting it is how a model
+/// Makes a generated schema lean for `tools/list`: one-line descriptions (none in output
+/// schemas), no Rust integer `format`s, and for arguments an optional field is just its type (omitting it is how a model
 /// says "none"; `null` is still accepted by serde), without `"default": null`.
 #[cfg(test)]
 fn tidy(v: &mut Value, input: bool) {
@@ -217,6 +217,11 @@ fn tidy(v: &mut Value, input: bool) {
         Value::Object(o) => {
             if let Some(Value::String(d)) = o.get_mut("description") {
                 *d = d.split_whitespace().collect::<Vec<_>>().join(" ");
+            }
+            // Output field docs are for Rust readers: the model reads the text content, and
+            // every byte of an outputSchema is in every tools/list.
+            if !input {
+                o.remove("description");
             }
             if matches!(o.get("format"), Some(Value::String(f)) if f.starts_with("uint") || f.starts_with("int") || f == "double" || f == "float")
             {
