@@ -114,6 +114,19 @@ async fn main() {
         }
     }
 
+    println!("\n### Tools (all presets together; `draft` is the default)\n");
+    println!("| tool | class | read-only | Microsoft permissions |");
+    println!("|---|---|---|---|");
+    for tool in ToolRegistry::builtin().iter() {
+        println!(
+            "| `{}` | {} | {} | {} |",
+            tool.name(),
+            tool.safety().as_str(),
+            if tool.annotations().read_only { "yes" } else { "no" },
+            tool.scopes().join(", ")
+        );
+    }
+
     println!("\n### `tools/list` per preset (protocol 2025-11-25)\n");
     println!("| preset | send policy | tools | bytes | ≈ tokens |");
     println!("|---|---|---:|---:|---:|");
