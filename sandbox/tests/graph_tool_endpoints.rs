@@ -390,6 +390,27 @@ async fn attachments_files_items_raw_bytes_and_ranges() {
         .await;
     assert_eq!(beyond.status, 416);
 
+    // Attachments inline with the message, with a nested $select.
+    let (s, m) = env
+        .call(
+            "GET",
+            &format!(
+                "/v1.0/me/messages/{}?$select=subject&$expand=attachments($select=name,size)",
+                enc(&pdf)
+            ),
+            &t,
+            None,
+            Some(IMMUTABLE),
+        )
+        .await;
+    assert_eq!(s, 200, "{m}");
+    let inline = m["attachments"].as_array().expect("expanded attachments");
+    assert!(inline.iter().any(|a| a["name"] == att["name"]));
+    assert!(inline
+        .iter()
+        .all(|a| a.get("contentBytes").is_none() && a["size"].is_u64()));
+    assert!(m.get("body").is_none());
+
     // An attached message: no `item` unless expanded; `$value` is its MIME text.
     let fw = message_id(&env, &t, &subject_filter(fixtures::ITEM_ATTACHMENT_SUBJECT)).await;
     let (_, list) = env
@@ -1334,4 +1355,217 @@ async fn shared_mailbox_needs_delegation_and_shared_scopes() {
     let alex = env.token(seed::ALEX_ID, &["Mail.ReadWrite.Shared"]);
     let (s, _) = env.get(&inbox, &alex).await;
     assert_eq!(s, 404);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar
+// ---------------------------------------------------------------------------------------------
+
+const CAL: &[&str] = &[
+    "User.Read",
+    "Calendars.ReadWrite",
+    "Calendars.Read.Shared",
+    "MailboxSettings.Read",
+];
+
+#[tokio::test]
+async fn calendar_create_query_update_and_views() {
+    let env = Env::new();
+    let t = env.token(seed::ADELE_ID, CAL);
+    let (s, cals) = env.get("/v1.0/me/calendars", &t).await;
+    assert_eq!(s, 200);
+    assert!(items(&cals).iter().any(|c| c["isDefaultCalendar"] == true));
+    let (s, cal) = env
+        .post("/v1.0/me/calendars", &t, json!({"name": "Launch plan"}))
+        .await;
+    assert_eq!(s, 201, "{cal}");
+    let cid = enc(cal["id"].as_str().unwrap());
+
+    // A weekly series with every attendee type and no responses requested.
+    let (s, ev) = env
+        .post(
+            &format!("/v1.0/me/calendars/{cid}/events"),
+            &t,
+            json!({
+                "subject": "Launch stand-up",
+                "start": {"dateTime": "2026-06-08T09:00:00", "timeZone": "Pacific Standard Time"},
+                "end": {"dateTime": "2026-06-08T09:15:00", "timeZone": "Pacific Standard Time"},
+                "responseRequested": false,
+                "isOnlineMeeting": true,
+                "onlineMeetingProvider": "teamsForBusiness",
+                "attendees": [
+                    {"type": "required", "emailAddress": {"address": "lee@contoso.example", "name": "Lee Gu"}},
+                    {"type": "optional", "emailAddress": {"address": "megan@contoso.example", "name": "Megan Bowen"}},
+                    {"type": "resource", "emailAddress": {"address": "room.rainier@contoso.example", "name": "Rainier"}}
+                ],
+                "recurrence": {
+                    "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"], "firstDayOfWeek": "sunday"},
+                    "range": {"type": "numbered", "startDate": "2026-06-08", "numberOfOccurrences": 6}
+                }
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{ev}");
+    assert_eq!(ev["responseRequested"], false);
+    assert_eq!(ev["type"], "seriesMaster");
+    assert!(ev["onlineMeeting"]["joinUrl"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("https://teams.microsoft.com/")));
+    let types: Vec<&str> = ev["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["required", "optional", "resource"]);
+    let id = enc(ev["id"].as_str().unwrap());
+
+    // The calendar's view expands the series, in the zone asked for (IANA accepted).
+    let view = format!(
+        "/v1.0/me/calendars/{cid}/calendarView?{}",
+        q(&[
+            ("startDateTime", "2026-06-01T00:00:00Z"),
+            ("endDateTime", "2026-07-01T00:00:00Z"),
+        ])
+    );
+    let r = env
+        .request(
+            "GET",
+            &view,
+            Some(&t),
+            &[("prefer", "outlook.timezone=\"America/New_York\"")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let occ = items(&body_json(&r));
+    assert_eq!(occ.len(), 6);
+    assert!(occ
+        .iter()
+        .all(|o| o["type"] == "occurrence" && o["seriesMasterId"].is_string()));
+    assert_eq!(occ[0]["start"]["timeZone"], "America/New_York");
+    assert!(occ[0]["start"]["dateTime"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-06-08T12:00"));
+
+    // Filters the tools use on events (`/me/events` is the default calendar; this one is not).
+    let (s, v) = env
+        .get(
+            &format!(
+                "/v1.0/me/calendars/{cid}/events?{}",
+                q(&[
+                    ("$filter", "contains(subject,'stand-up')"),
+                    ("$select", "subject")
+                ])
+            ),
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().any(|e| e["subject"] == "Launch stand-up"));
+
+    // Update and delete.
+    let (s, v) = env
+        .call(
+            "PATCH",
+            &format!("/v1.0/me/events/{id}"),
+            &t,
+            Some(json!({"subject": "Launch daily", "location": {"displayName": "Rainier"}})),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["location"]["displayName"], "Rainier");
+    // All-day events need midnight boundaries.
+    let (s, v) = env
+        .post(
+            "/v1.0/me/events",
+            &t,
+            json!({"subject": "Offsite", "isAllDay": true,
+                   "start": {"dateTime": "2026-06-20T09:00:00", "timeZone": "Pacific Standard Time"},
+                   "end": {"dateTime": "2026-06-21T00:00:00", "timeZone": "Pacific Standard Time"}}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let (s, day) = env
+        .post(
+            "/v1.0/me/events",
+            &t,
+            json!({"subject": "Offsite", "isAllDay": true,
+                   "start": {"dateTime": "2026-06-20T00:00:00", "timeZone": "Pacific Standard Time"},
+                   "end": {"dateTime": "2026-06-21T00:00:00", "timeZone": "Pacific Standard Time"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{day}");
+    // Event attachments.
+    let did = enc(day["id"].as_str().unwrap());
+    let bytes = base64::engine::general_purpose::STANDARD.encode(b"agenda");
+    let (s, a) = env
+        .post(
+            &format!("/v1.0/me/events/{did}/attachments"),
+            &t,
+            json!({"@odata.type": "#microsoft.graph.fileAttachment", "name": "agenda.txt", "contentBytes": bytes}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let (s, list) = env
+        .get(&format!("/v1.0/me/events/{did}/attachments"), &t)
+        .await;
+    assert_eq!((s, items(&list).len()), (200, 1));
+    let (s, _) = env.delete(&format!("/v1.0/me/events/{id}"), &t).await;
+    assert_eq!(s, 204);
+    let (s, v) = env.get(&format!("/v1.0/me/events/{id}"), &t).await;
+    assert_eq!((s, code(&v)), (404, "ErrorItemNotFound"));
+
+    // Reminders in a window.
+    let (s, v) = env
+        .get(
+            "/v1.0/me/reminderView(startDateTime='2026-06-01T00:00:00',endDateTime='2026-06-08T00:00:00')",
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().all(|r| r["eventSubject"].is_string()));
+}
+
+#[tokio::test]
+async fn calendar_scheduling_helpers() {
+    let env = Env::new();
+    let t = env.token(seed::ADELE_ID, CAL);
+    let (s, v) = env
+        .call(
+            "POST",
+            "/v1.0/me/calendar/getSchedule",
+            &t,
+            Some(json!({
+                "schedules": ["megan@contoso.example", "lee@contoso.example"],
+                "startTime": {"dateTime": "2026-06-02T08:00:00", "timeZone": "Pacific Standard Time"},
+                "endTime": {"dateTime": "2026-06-02T18:00:00", "timeZone": "Pacific Standard Time"},
+                "availabilityViewInterval": 60
+            })),
+            Some("outlook.timezone=\"Pacific Standard Time\""),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let sched = items(&v);
+    assert_eq!(sched.len(), 2);
+    assert_eq!(sched[0]["availabilityView"].as_str().unwrap().len(), 10);
+    assert!(sched[0]["scheduleItems"].is_array());
+    let (s, v) = env
+        .post(
+            "/v1.0/me/findMeetingTimes",
+            &t,
+            json!({
+                "attendees": [{"type": "required", "emailAddress": {"address": "lee@contoso.example"}}],
+                "timeConstraint": {"activityDomain": "work", "timeSlots": [{
+                    "start": {"dateTime": "2026-06-02T09:00:00", "timeZone": "Pacific Standard Time"},
+                    "end": {"dateTime": "2026-06-04T17:00:00", "timeZone": "Pacific Standard Time"}}]},
+                "meetingDuration": "PT30M",
+                "maxCandidates": 5
+            }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["meetingTimeSuggestions"].is_array());
 }

@@ -447,7 +447,7 @@ fn messages(
                 .filter(|m| folder.as_deref().is_none_or(|f| m["parentFolderId"] == f))
                 .cloned()
                 .collect();
-            let items = with_selected_extras(items, ctx, req);
+            let items = with_selected_extras(items, mb, ctx, req);
             shape::page(items, IdKind::InFolder, &MESSAGES, ctx, req)
         }
         Method::POST => {
@@ -516,10 +516,30 @@ fn remove_message(mb: &mut Mailbox, idx: usize) {
 /// `internetMessageHeaders` and `uniqueBody` come back only when `$select` names them (message
 /// resource: "Returned only on applying a $select query option"); they are derived from the stored
 /// message when asked for.
-fn with_selected_extras(mut items: Vec<Value>, ctx: &Ctx<'_>, req: &GraphRequest) -> Vec<Value> {
+fn with_selected_extras(
+    mut items: Vec<Value>,
+    mb: &Mailbox,
+    ctx: &Ctx<'_>,
+    req: &GraphRequest,
+) -> Vec<Value> {
     let Ok(q) = crate::odata::parse(req.query.as_deref(), &MESSAGES, ctx.schema) else {
         return items;
     };
+    // `$expand=attachments` (optionally with a nested `$select`): the message's attachments
+    // inline, `contentBytes` included as on Graph; an attached item's `item` stays out.
+    if let Some(e) = q.expand_items.iter().find(|e| e.name == "attachments") {
+        for m in items.iter_mut() {
+            let list: Vec<Value> = mb
+                .attachments
+                .get(m["id"].as_str().unwrap_or(""))
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| crate::odata::project(&present_attachment(a, false), e.select.as_deref()))
+                .collect();
+            m["attachments"] = Value::Array(list);
+        }
+    }
     let sel = q.select.unwrap_or_default();
     let want = |n: &str| sel.iter().any(|s| s.eq_ignore_ascii_case(n));
     let (headers, unique) = (want("internetMessageHeaders"), want("uniqueBody"));
@@ -701,7 +721,7 @@ fn message(
                 need(ctx, READ)?;
                 let mb = mailbox(world, ctx)?;
                 let idx = find_message(mb, id)?;
-                let item = with_selected_extras(vec![mb.messages[idx].clone()], ctx, req)
+                let item = with_selected_extras(vec![mb.messages[idx].clone()], mb, ctx, req)
                     .pop()
                     .unwrap_or_default();
                 shape::single(item, IdKind::InFolder, &MESSAGES, ctx, req)
