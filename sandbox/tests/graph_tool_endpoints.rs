@@ -1569,3 +1569,100 @@ async fn calendar_scheduling_helpers() {
     assert_eq!(s, 200, "{v}");
     assert!(v["meetingTimeSuggestions"].is_array());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Contacts, people, profile, time zones and languages
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn contacts_people_profile_and_outlook_lists() {
+    let env = Env::new();
+    let t = env.token(
+        seed::ADELE_ID,
+        &["User.Read", "Contacts.ReadWrite", "People.Read", "MailboxSettings.Read"],
+    );
+    let (s, me) = env.get("/v1.0/me?$select=displayName,mail,userPrincipalName", &t).await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(me["displayName"], "Adele Vance");
+    assert_eq!(me["mail"], seed::ADELE_UPN);
+    assert_eq!(me["userPrincipalName"], seed::ADELE_UPN);
+
+    let (s, list) = env.get("/v1.0/me/contacts?$top=5&$select=displayName,emailAddresses", &t).await;
+    assert_eq!(s, 200);
+    assert_eq!(items(&list).len(), 5);
+    assert!(list["@odata.nextLink"].is_string());
+    let (s, c) = env
+        .post(
+            "/v1.0/me/contacts",
+            &t,
+            json!({"givenName": "Pavel", "surname": "Bansky", "emailAddresses": [{"address": "pavel@fabrikam.example", "name": "Pavel Bansky"}], "businessPhones": ["+1 732 555 0102"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["displayName"], "Pavel Bansky");
+    let cid = enc(c["id"].as_str().unwrap());
+    let (s, v) = env
+        .call(
+            "PATCH",
+            &format!("/v1.0/me/contacts/{cid}"),
+            &t,
+            Some(json!({"jobTitle": "Buyer"})),
+            None,
+        )
+        .await;
+    assert_eq!((s, v["jobTitle"].as_str()), (200, Some("Buyer")));
+    let (s, _) = env.get(&format!("/v1.0/me/contacts/{cid}"), &t).await;
+    assert_eq!(s, 200);
+    let (s, _) = env.delete(&format!("/v1.0/me/contacts/{cid}"), &t).await;
+    assert_eq!(s, 204);
+    let (s, v) = env.get(&format!("/v1.0/me/contacts/{cid}"), &t).await;
+    assert_eq!((s, code(&v)), (404, "ErrorItemNotFound"));
+
+    let (s, folders) = env.get("/v1.0/me/contactFolders", &t).await;
+    assert_eq!(s, 200);
+    let (s, f) = env
+        .post("/v1.0/me/contactFolders", &t, json!({"displayName": "Suppliers"}))
+        .await;
+    assert_eq!(s, 201, "{f}");
+    let (s, v) = env
+        .post("/v1.0/me/contactFolders", &t, json!({"displayName": "Suppliers"}))
+        .await;
+    assert_eq!((s, code(&v)), (409, "ErrorFolderExists"));
+    let fid = enc(f["id"].as_str().unwrap());
+    let (s, inside) = env
+        .post(
+            &format!("/v1.0/me/contactFolders/{fid}/contacts"),
+            &t,
+            json!({"displayName": "Wingtip Sales", "emailAddresses": [{"address": "sales@wingtip.example"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{inside}");
+    let (s, v) = env.get(&format!("/v1.0/me/contactFolders/{fid}/contacts"), &t).await;
+    assert_eq!((s, items(&v).len()), (200, 1));
+    assert!(!items(&folders).is_empty());
+
+    let (s, v) = env
+        .get(&format!("/v1.0/me/people?{}", q(&[("$search", "\"megan\"")])), &t)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(items(&v)[0]["displayName"], "Megan Bowen");
+
+    let (s, v) = env.get("/v1.0/me/outlook/supportedTimeZones", &t).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().any(|z| z["alias"] == "Pacific Standard Time"));
+    let (s, v) = env
+        .get(
+            "/v1.0/me/outlook/supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')",
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().any(|z| z["alias"] == "America/Los_Angeles"));
+    let (s, short) = env
+        .get("/v1.0/me/outlook/supportedTimeZones(TimeZoneStandard='Iana')", &t)
+        .await;
+    assert_eq!((s, items(&short).len()), (200, items(&v).len()), "{short}");
+    let (s, v) = env.get("/v1.0/me/outlook/supportedLanguages", &t).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().any(|l| l["locale"] == "en-US"));
+}
