@@ -2396,7 +2396,7 @@ fn event_attachment(
         }
         (&Method::GET, true) => {
             require_scope(ctx.principal, READ)?;
-            Ok(mail::attachment_content(&list[pos]))
+            Ok(mail::attachment_content_ranged(&list[pos], req))
         }
         (&Method::DELETE, false) => {
             require_scope(ctx.principal, WRITE)?;
@@ -3263,7 +3263,7 @@ fn supported_time_zones(
     })))
 }
 
-const LANGUAGES: &[(&str, &str)] = &[
+pub const LANGUAGES: &[(&str, &str)] = &[
     ("ar-SA", "Arabic (Saudi Arabia)"),
     ("cs-CZ", "Czech (Czech Republic)"),
     ("da-DK", "Danish (Denmark)"),
