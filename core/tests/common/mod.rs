@@ -73,8 +73,12 @@ impl GraphClient for SandboxGraph {
                 .to_owned();
             let mut b = axum::http::Request::builder()
                 .method(request.method)
-                .uri(uri)
-                .header("authorization", format!("Bearer {token}"));
+                .uri(uri);
+            // Like the shell, the token goes only to Graph itself: an upload session's
+            // pre-authenticated URL (`/upload/…`) must not receive it.
+            if request.url.starts_with(BASE) {
+                b = b.header("authorization", format!("Bearer {token}"));
+            }
             for (k, v) in &request.headers {
                 b = b.header(k.as_str(), v.as_str());
             }
@@ -228,9 +232,10 @@ impl Harness {
         self.sb.controls.requests_since(since)
     }
 
-    /// The next request's `seq`, to pass to [`Harness::requests`] after a call.
+    /// The last logged request's `seq` (0 before any), to pass to [`Harness::requests`] after a
+    /// call: it returns the requests after this one.
     pub fn mark(&self) -> u64 {
-        self.requests(0).last().map_or(0, |r| r.seq + 1)
+        self.requests(0).iter().map(|r| r.seq).max().unwrap_or(0)
     }
 
     /// A Graph GET straight to the sandbox (to check effects), as the current user.

@@ -873,8 +873,11 @@ fn create_upload_session(
 ) -> Outcome {
     require_scope(ctx.principal, WRITE)?;
     let body = req.json()?;
-    ctx.schema
-        .check_action_body("microsoft.graph.attachment", "createUploadSession", &body)?;
+    ctx.schema.check_action_body(
+        "Collection(microsoft.graph.attachment)",
+        "createUploadSession",
+        &body,
+    )?;
     let item = body
         .get("AttachmentItem")
         .or_else(|| body.get("attachmentItem"))

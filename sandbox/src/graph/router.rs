@@ -110,7 +110,13 @@ pub fn routes() -> Router<Shared> {
         .route("/v1.0/$batch", post(batch::handle))
         .route("/v1.0", any(top))
         .route("/v1.0/{*rest}", any(top))
-        .route("/upload/{token}", any(mail::upload_chunk))
+        // Chunks are up to ~4 MB, above axum's default 2 MB body limit.
+        .route(
+            "/upload/{token}",
+            any(mail::upload_chunk).layer(axum::extract::DefaultBodyLimit::max(
+                crate::admin::MAX_BODY_BYTES,
+            )),
+        )
 }
 
 async fn top(State(state): State<Shared>, req: Request) -> Response {

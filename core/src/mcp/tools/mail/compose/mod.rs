@@ -303,7 +303,8 @@ pub fn attachment_id_from_location(location: &str) -> Option<String> {
     let id = if let Some(rest) = tail.strip_prefix("('") {
         rest.split("')").next()?
     } else {
-        tail.strip_prefix('/')?.split(['/', '?']).next()?
+        // The last segment; an unencoded id may itself contain `/`.
+        tail.strip_prefix('/')?.split('?').next()?
     };
     let id = percent_encoding::percent_decode_str(id)
         .decode_utf8()
@@ -665,6 +666,10 @@ mod tests {
             )
             .as_deref(),
             Some("AAMk=")
+        );
+        assert_eq!(
+            attachment_id_from_location("/v1.0/me/messages/a/attachments/AA/b+c=").as_deref(),
+            Some("AA/b+c=")
         );
         assert_eq!(attachment_id_from_location("https://x/y"), None);
     }
