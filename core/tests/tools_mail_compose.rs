@@ -1111,11 +1111,10 @@ async fn reply_all_checks_the_recipients_graph_computed() {
     // A message from inside whose reply-all would reach someone outside the allowed domain.
     let original = folder(&h, "inbox").await.into_iter().find(|m| {
         let from = m["from"]["emailAddress"]["address"].as_str().unwrap_or("");
-        let all: Vec<&str> = ["toRecipients", "ccRecipients"]
+        let all: Vec<String> = ["toRecipients", "ccRecipients"]
             .iter()
             .flat_map(|k| m[*k].as_array().cloned().unwrap_or_default())
             .filter_map(|r| r["emailAddress"]["address"].as_str().map(str::to_owned))
-            .map(|s| Box::leak(s.into_boxed_str()) as &str)
             .collect();
         from.ends_with("contoso.example") && all.iter().any(|a| !a.ends_with("contoso.example"))
     });
@@ -1155,4 +1154,63 @@ async fn reply_all_checks_the_recipients_graph_computed() {
         "the refused draft is removed: {:?}",
         describe(&reqs)
     );
+}
+
+/// A client whose answer to `POST …/send` is lost after the sandbox ran it (a timeout).
+struct LosesSendAnswers<'a>(&'a SandboxGraph);
+
+impl GraphClient for LosesSendAnswers<'_> {
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> m365_core::graph::LocalBoxFuture<
+        '_,
+        Result<m365_core::graph::HttpResponse, m365_core::graph::TransportError>,
+    > {
+        Box::pin(async move {
+            let lose = request.method == "POST" && request.url.ends_with("/send");
+            let response = self.0.send(request).await?;
+            if lose {
+                return Err(m365_core::graph::TransportError::new("timed out"));
+            }
+            Ok(response)
+        })
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_lost_answer_to_a_send_that_happened_is_reported_as_sent() {
+    use m365_core::mcp::server::NullSink;
+    use m365_core::mcp::tool::{ToolContext, ToolEnv};
+    let h = Harness::new();
+    let subject = "Answer lost in transit";
+    let id = create(&h, json!({"to": [MEGAN], "subject": subject})).await;
+    let registry = h.registry();
+    let tool = registry.get("send_draft").unwrap();
+    let client = LosesSendAnswers(&h.graph);
+    let sink = NullSink;
+    let env = ToolEnv {
+        deployment: &h.deployment,
+        store: Some(&h.store),
+        now_secs: h.now_secs,
+        granted_scopes: &h.granted,
+    };
+    let cx = ToolContext::new(&client, BASE, &sink)
+        .with_scopes(tool.scopes())
+        .with_env(env);
+    let mark = h.mark();
+    let out = tool
+        .call(&json!({"message_id": id}), &cx)
+        .await
+        .expect("the send happened, so the tool reports it");
+    assert_eq!(out.structured.as_ref().unwrap()["status"], "sent");
+    assert!(out.text.contains("went out"), "{}", out.text);
+    let reqs = h.requests(mark);
+    assert_eq!(count(&reqs, "POST", "/send"), 1, "{:?}", describe(&reqs));
+    // The record says sent: a repeat through the normal client makes no request.
+    let mark = h.mark();
+    let again = h.call("send_draft", json!({"message_id": id})).await.ok();
+    assert_eq!(again.structured["status"], "already_sent");
+    assert!(h.requests(mark).is_empty());
+    assert_eq!(delivered(&h, seed::MEGAN_ID, subject).await, 1);
 }

@@ -75,8 +75,9 @@ impl ToolHandler for DeleteDraft {
         name: "delete_draft",
         title: "Delete a draft",
         description: "Delete a draft email (for example one the user decided not to send). Only drafts: a \
-received or sent message is refused. Get ids from list_drafts or the tool that created the draft. Example: \
-{\"message_id\":\"AAMk...\"}",
+received or sent message is refused (deleting other mail is delete_message, where this server offers it). \
+Get ids from list_drafts or the tool that created the draft; to change a draft instead use update_draft. \
+Example: {\"message_id\":\"AAMk...\"}",
         annotations: ToolAnnotations {
             read_only: false,
             destructive: true,
