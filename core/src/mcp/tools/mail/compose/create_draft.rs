@@ -123,6 +123,8 @@ pub async fn create_with_attachments(
     message: &NewMessage,
     files: &[FileAttachment],
 ) -> Result<DraftInfo, ToolError> {
+    // The draft must be recorded (own-drafts policy): without a store, create nothing.
+    cx.store()?;
     let (inline, later) = plan_attachments(files);
     let inline_files: Vec<&FileAttachment> = inline.iter().map(|&i| &files[i]).collect();
     let created = cx

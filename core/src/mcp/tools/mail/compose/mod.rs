@@ -565,6 +565,8 @@ pub mod response {
     ) -> Result<DraftInfo, ToolError> {
         let root = mailbox_root(mailbox)?;
         let to = recipients("to", to)?;
+        // The draft must be recorded (own-drafts policy): without a store, create nothing.
+        cx.store()?;
         let path = message_path(&root, "message_id", message_id)?;
         let created = match cx
             .send(&GraphRequest::post(
