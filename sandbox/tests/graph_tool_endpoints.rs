@@ -1026,13 +1026,21 @@ async fn drafts_attachments_and_upload_sessions() {
     }
     let last = last.unwrap();
     assert_eq!(last.status, 201);
-    assert!(header(&last, "location").contains("/attachments/"));
+    let location = header(&last, "location");
+    assert!(location.contains("/Attachments('"), "{location}");
+    let aid = location
+        .rsplit("Attachments('")
+        .next()
+        .unwrap()
+        .trim_end_matches("')")
+        .to_string();
     let (_, atts) = env.get(&format!("{path}/attachments"), &t).await;
     let video = items(&atts)
         .into_iter()
         .find(|a| a["name"] == "video.mp4")
         .unwrap();
     assert_eq!(video["size"].as_u64(), Some(size as u64));
+    assert_eq!(video["id"], aid.as_str());
 
     // Received mail takes only flags, read state, categories…
     let received = message_id(&env, &t, "isRead eq false and isDraft eq false").await;
@@ -1336,8 +1344,13 @@ async fn shared_mailbox_needs_delegation_and_shared_scopes() {
     let sender = env.token(seed::ADELE_ID, &["Mail.Send.Shared"]);
     let (s, v) = env.post(&send, &sender, msg).await;
     assert_eq!(s, 202, "{v}");
-    // Only mail: settings and calendars of the shared mailbox stay closed.
-    for p in ["mailboxSettings", "calendar/events", "contacts"] {
+    // Only mail: settings, rules and calendars of the shared mailbox stay closed.
+    for p in [
+        "mailboxSettings",
+        "calendar/events",
+        "contacts",
+        "mailFolders/inbox/messageRules",
+    ] {
         let (s, v) = env
             .get(&format!("/v1.0/users/{}/{p}", seed::SUPPORT_UPN), &write)
             .await;
