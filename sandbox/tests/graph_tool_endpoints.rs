@@ -1526,6 +1526,35 @@ async fn calendar_create_query_update_and_views() {
         .get(&format!("/v1.0/me/events/{did}/attachments"), &t)
         .await;
     assert_eq!((s, items(&list).len()), (200, 1));
+    // Large files go through an upload session, as for messages.
+    let size = 3 * 1024 * 1024 + 10;
+    let (s, session) = env
+        .post(
+            &format!("/v1.0/me/events/{did}/attachments/createUploadSession"),
+            &t,
+            json!({"AttachmentItem": {"attachmentType": "file", "name": "deck.pptx", "size": size}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{session}");
+    let put = axum::http::Request::builder()
+        .method("PUT")
+        .uri(
+            session["uploadUrl"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("http://sandbox.test")
+                .unwrap(),
+        )
+        .header("content-range", format!("bytes 0-{}/{size}", size - 1))
+        .body(axum::body::Body::from(vec![1u8; size]))
+        .unwrap();
+    let r = common::send_raw(m365_sandbox::app(env.sb.clone()), put).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(header(&r, "location").contains("/Events('"));
+    let (_, list) = env
+        .get(&format!("/v1.0/me/events/{did}/attachments"), &t)
+        .await;
+    assert_eq!(items(&list).len(), 2);
     let (s, _) = env.delete(&format!("/v1.0/me/events/{id}"), &t).await;
     assert_eq!(s, 204);
     let (s, v) = env.get(&format!("/v1.0/me/events/{id}"), &t).await;

@@ -1377,6 +1377,21 @@ fn create_upload_session(
     req: &GraphRequest,
 ) -> Outcome {
     need(ctx, WRITE)?;
+    let mb = mailbox(world, ctx)?;
+    let idx = find_message(mb, id)?;
+    let parent_id = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
+    open_upload_session(world, ctx, parent_id, "Messages", req)
+}
+
+/// `attachments/createUploadSession` on a message or event (`collection`: `Messages` or
+/// `Events`, as in the Outlook URL of the final `Location`), after the caller checked access.
+pub fn open_upload_session(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    parent_id: String,
+    collection: &str,
+    req: &GraphRequest,
+) -> Outcome {
     let body = req.json()?;
     ctx.schema.check_action_body(
         "Collection(microsoft.graph.attachment)",
@@ -1416,9 +1431,6 @@ fn create_upload_session(
             "The attachment exceeds the 150 MB limit.",
         ));
     }
-    let mb = mailbox(world, ctx)?;
-    let idx = find_message(mb, id)?;
-    let parent_id = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
     let token = crate::server::new_id();
     let expires = ctx.now + chrono::Duration::minutes(15);
     world.uploads.insert(
@@ -1439,6 +1451,7 @@ fn create_upload_session(
                 .unwrap_or(false),
             received: Vec::new(),
             expires: expires.timestamp(),
+            collection: collection.to_string(),
         },
     );
     // 201 Created, as in outlook-large-attachments.md step 1.
@@ -1558,6 +1571,7 @@ fn upload(
     if let Some(m) = mb
         .messages
         .iter_mut()
+        .chain(mb.events.iter_mut())
         .find(|m| m["id"] == s.parent_id.as_str())
     {
         m["hasAttachments"] = json!(true);
@@ -1572,9 +1586,10 @@ fn upload(
         .header(
             "Location",
             format!(
-                "{}/api/v2.0/Users('{}@{tenant}')/Messages('{}')/Attachments('{aid}')",
+                "{}/api/v2.0/Users('{}@{tenant}')/{}('{}')/Attachments('{aid}')",
                 base_url.trim_end_matches('/'),
                 s.user_id,
+                s.collection,
                 s.parent_id
             ),
         )
