@@ -1,9 +1,10 @@
 //! `delete_draft`: deletes a draft, and nothing else.
 //!
-//! Graph: `GET /me/messages/{id}?$select=id,isDraft,subject` (a received or sent message is
-//! refused: deleting those is `delete_message`, a Delete-class tool the deployment may not
-//! offer), then `DELETE /me/messages/{id}` (message-delete). The store's record of the draft is
-//! removed.
+//! Graph: one `$batch` reading the message (`id,isDraft,subject,parentFolderId`) and the Deleted
+//! Items folder id (a received or sent message is refused: deleting those is `delete_message`, a
+//! Delete-class tool the deployment may not offer; a draft already in Deleted Items is left
+//! there, so this tool never deletes anything for good), then `DELETE /me/messages/{id}`
+//! (message-delete), which moves it to Deleted Items. The store's record of the draft is removed.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,7 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
 use crate::mcp::tools::mail::mailbox_root;
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
-use super::{draft_key, draft_state, message_path, not_found};
+use super::{draft_key, draft_state, message_path, not_found, DraftState};
 
 #[derive(Debug, Default, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -41,14 +42,23 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Deleted> {
     let root = mailbox_root(args.mailbox.as_deref())?;
     let id = args.message_id.trim();
     let path = message_path(&root, "message_id", id)?;
-    let subject = match draft_state(cx, &path).await? {
-        None => return Err(not_found(id, "draft")),
-        Some((false, subject)) => {
+    let subject = match draft_state(cx, &root, &path).await? {
+        DraftState::Missing => return Err(not_found(id, "draft")),
+        DraftState::NotDraft(subject) => {
             return Err(ToolError::new(format!(
                 "Message {id} ({subject:?}) is not a draft; delete_draft only deletes drafts. Nothing was deleted."
             )))
         }
-        Some((true, subject)) => subject,
+        DraftState::Deleted(subject) => {
+            return Ok(Reply::new(
+                format!("Draft {subject:?} (id: {id}) was already deleted (it is in Deleted Items); nothing more was done."),
+                Deleted {
+                    id: id.to_owned(),
+                    subject,
+                },
+            ))
+        }
+        DraftState::Draft(subject) => subject,
     };
     match cx.send(&GraphRequest::delete(path)).await {
         Ok(_) => {}
@@ -59,7 +69,7 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Deleted> {
         let _ = store.delete(&draft_key(id)).await;
     }
     Ok(Reply::new(
-        format!("Deleted draft {subject:?} (id: {id})."),
+        format!("Deleted draft {subject:?} (id: {id}); it is in Deleted Items."),
         Deleted {
             id: id.to_owned(),
             subject,

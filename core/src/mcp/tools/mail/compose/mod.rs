@@ -29,6 +29,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::graph::batch::Batch;
 use crate::graph::{GraphError, GraphPath, GraphRequest, HttpRequest};
 use crate::mcp::tool::{ToolContext, ToolError};
 use crate::mcp::tools::mail::{people, str_field, Person};
@@ -493,22 +494,81 @@ pub fn not_found(id: &str, what: &str) -> ToolError {
     ))
 }
 
-/// Reads whether message `id` is a draft (and its subject): `Ok(None)` when it does not exist.
+/// Reads message `path` (`fields` and `parentFolderId`) and the id of `root`'s Deleted Items in
+/// one `$batch`: `Ok(None)` when the message does not exist, else the message and whether it
+/// sits in Deleted Items (Graph's `DELETE` of a message moves it there, where it stays a draft).
+pub async fn read_message(
+    cx: &ToolContext<'_>,
+    root: &GraphPath,
+    path: &GraphPath,
+    fields: &[&str],
+) -> Result<Option<(Value, bool)>, GraphError> {
+    let mut select: Vec<&str> = fields.to_vec();
+    select.push("parentFolderId");
+    let batch = Batch::new()
+        .add("message", &GraphRequest::get(path.clone()).select(&select))
+        .and_then(|b| {
+            b.add(
+                "deleted",
+                &GraphRequest::get(root.clone().segment("mailFolders").segment("deleteditems"))
+                    .select(&["id"]),
+            )
+        })
+        .map_err(|_| GraphError::malformed_response())?;
+    let reply = cx.send_batch(&batch).await?;
+    let message = match reply.result("message") {
+        Ok(m) => m,
+        Err(e) if e.status == 404 => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let deleted = reply
+        .result("deleted")
+        .ok()
+        .and_then(|d| str_field(&d, "id"))
+        .is_some_and(|d| str_field(&message, "parentFolderId").as_deref() == Some(d.as_str()));
+    Ok(Some((message, deleted)))
+}
+
+/// A message as the drafting tools check it before changing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftState {
+    Missing,
+    /// A draft the user deleted (in Deleted Items).
+    Deleted(String),
+    NotDraft(String),
+    Draft(String),
+}
+
+/// Reads whether message `path` is a live draft (and its subject).
 pub async fn draft_state(
     cx: &ToolContext<'_>,
+    root: &GraphPath,
     path: &GraphPath,
-) -> Result<Option<(bool, String)>, ToolError> {
-    match cx
-        .send(&GraphRequest::get(path.clone()).select(&["id", "isDraft", "subject"]))
+) -> Result<DraftState, ToolError> {
+    let found = read_message(cx, root, path, &["id", "isDraft", "subject"])
         .await
-    {
-        Ok(m) => Ok(Some((
-            m.get("isDraft").and_then(Value::as_bool).unwrap_or(false),
-            str_field(&m, "subject").unwrap_or_else(|| "(no subject)".into()),
-        ))),
-        Err(e) if e.status == 404 => Ok(None),
-        Err(e) => Err(cx.graph_error(&e)),
-    }
+        .map_err(|e| cx.graph_error(&e))?;
+    Ok(match found {
+        None => DraftState::Missing,
+        Some((m, deleted)) => {
+            let subject = str_field(&m, "subject").unwrap_or_else(|| "(no subject)".into());
+            if m.get("isDraft").and_then(Value::as_bool) != Some(true) {
+                DraftState::NotDraft(subject)
+            } else if deleted {
+                DraftState::Deleted(subject)
+            } else {
+                DraftState::Draft(subject)
+            }
+        }
+    })
+}
+
+/// The error for a draft the user deleted.
+pub fn deleted_draft(id: &str, subject: &str) -> ToolError {
+    ToolError::new(format!(
+        "Draft {id} ({subject:?}) was deleted (it is in Deleted Items), so it was left unchanged. Create a new \
+         draft instead, or call list_drafts for the current drafts."
+    ))
 }
 
 /// Shared code of the reply, reply-all and forward draft tools.

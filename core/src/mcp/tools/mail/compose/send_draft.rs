@@ -1,7 +1,8 @@
 //! `send_draft`: sends a draft, under the deployment's send policy, recipient allowlist and
 //! daily cap, and never twice (see [`super::sending`]).
 //!
-//! Graph: `GET /me/messages/{id}?$select=…` (draft state and recipients), then
+//! Graph: a `$batch` reading the draft (state, recipients, folder) and the Deleted Items folder
+//! id, then
 //! `POST /me/messages/{id}/send` (message-send). A repeat of an already sent draft makes no
 //! request at all.
 

@@ -43,7 +43,7 @@ use crate::mcp::tools::mail::str_field;
 use crate::mcp::typed::{Reply, ToolResult};
 use crate::store::UserStore;
 
-use super::{addresses, draft_key, message_path, not_found, DraftInfo};
+use super::{addresses, draft_key, message_path, not_found, read_message, DraftInfo};
 
 /// How long a claimed send is presumed to be still running (seconds).
 pub const LEASE_SECS: u64 = 120;
@@ -213,36 +213,47 @@ pub enum Found {
     Missing,
     /// A message that is not a draft (sent).
     NotDraft(String),
+    /// A draft the user deleted (in Deleted Items): not sent, and not to be sent.
+    Deleted(String),
     Draft(Facts),
 }
 
 impl Found {
     /// For a message this server tried to send: does it show that the send happened?
     fn shows_sent(&self) -> bool {
-        !matches!(self, Self::Draft(_))
+        matches!(self, Self::Missing | Self::NotDraft(_))
     }
 }
 
-/// `GET /me/messages/{id}` with just what the send path needs.
+/// Reads the draft (just what the send path needs) and whether it is in Deleted Items, in one
+/// `$batch` ([`super::read_message`]).
 pub async fn read_draft(cx: &ToolContext<'_>, path: &GraphPath) -> Result<Found, GraphError> {
-    let request = GraphRequest::get(path.clone()).select(&[
-        "id",
-        "subject",
-        "isDraft",
-        "toRecipients",
-        "ccRecipients",
-        "bccRecipients",
-    ]);
-    match cx.send(&request).await {
-        Ok(m) if m.get("isDraft").and_then(Value::as_bool) == Some(true) => {
-            Ok(Found::Draft(Facts::from_message(&m)))
+    let found = read_message(
+        cx,
+        &GraphPath::me(),
+        path,
+        &[
+            "id",
+            "subject",
+            "isDraft",
+            "toRecipients",
+            "ccRecipients",
+            "bccRecipients",
+        ],
+    )
+    .await?;
+    Ok(match found {
+        None => Found::Missing,
+        Some((m, deleted)) => {
+            if m.get("isDraft").and_then(Value::as_bool) != Some(true) {
+                Found::NotDraft(str_field(&m, "subject").unwrap_or_else(|| "(no subject)".into()))
+            } else if deleted {
+                Found::Deleted(str_field(&m, "subject").unwrap_or_else(|| "(no subject)".into()))
+            } else {
+                Found::Draft(Facts::from_message(&m))
+            }
         }
-        Ok(m) => Ok(Found::NotDraft(
-            str_field(&m, "subject").unwrap_or_else(|| "(no subject)".into()),
-        )),
-        Err(e) if e.status == 404 => Ok(Found::Missing),
-        Err(e) => Err(e),
-    }
+    })
 }
 
 fn store_error() -> ToolError {
@@ -427,8 +438,8 @@ async fn attempt(
                     )
                 }
                 Ok(_) => Err(ToolError::new(format!(
-                    "Sending failed ({}): Microsoft Graph did not complete the send, and the draft {id} is still in \
-                     Drafts, so it was not sent. Call the tool again in a few seconds to retry; it checks first and \
+                    "Sending failed ({}): Microsoft Graph did not complete the send, and {id} is still a draft, so it \
+                     was not sent. Call the tool again in a few seconds to retry; it checks first and \
                      never sends the message twice.",
                     if e.status == 0 {
                         "network error or timeout".to_owned()
@@ -498,6 +509,12 @@ pub async fn send_existing(cx: &ToolContext<'_>, id: &str) -> ToolResult<SendRes
     };
     let facts = match found {
         Found::Missing => return Err(not_found(id, "draft")),
+        Found::Deleted(subject) => {
+            return Err(ToolError::new(format!(
+                "Draft {id} ({subject:?}) was deleted (it is in Deleted Items), so it was not sent. Create a new \
+                 draft if the message should still go out."
+            )))
+        }
         Found::NotDraft(subject) => {
             return Err(ToolError::new(format!(
                 "Message {id} ({subject:?}) is not a draft (it was already sent, or it is a received message), so it \

@@ -1,8 +1,9 @@
 //! `update_draft`: changes only the fields given, and only on a draft.
 //!
-//! Graph: `GET /me/messages/{id}?$select=id,isDraft,subject` (refuse anything that is not a
-//! draft: on a received or sent message Graph would change flags and importance silently), then
-//! `PATCH /me/messages/{id}` (message-update) with the given fields.
+//! Graph: one `$batch` reading `GET /me/messages/{id}?$select=id,isDraft,subject,parentFolderId`
+//! and the Deleted Items folder id (refuse anything that is not a live draft: on a received or
+//! sent message Graph would change flags and importance silently, and a deleted draft stays a
+//! draft in Deleted Items), then `PATCH /me/messages/{id}` (message-update) with the given fields.
 
 use serde::Deserialize;
 
@@ -14,8 +15,8 @@ use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
 use super::create_draft::NewMessage;
 use super::{
-    draft_state, mailbox_label, message_path, not_found, recipients, BodyType, DraftInfo,
-    Importance,
+    deleted_draft, draft_state, mailbox_label, message_path, not_found, recipients, BodyType,
+    DraftInfo, DraftState, Importance,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,16 +96,17 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<DraftInfo> {
     let root = mailbox_root(args.mailbox.as_deref())?;
     let patch = patch_body(&args)?;
     let path = message_path(&root, "message_id", &args.message_id)?;
-    match draft_state(cx, &path).await? {
-        None => return Err(not_found(&args.message_id, "draft")),
-        Some((false, subject)) => {
+    match draft_state(cx, &root, &path).await? {
+        DraftState::Missing => return Err(not_found(&args.message_id, "draft")),
+        DraftState::Deleted(subject) => return Err(deleted_draft(&args.message_id, &subject)),
+        DraftState::NotDraft(subject) => {
             return Err(ToolError::new(format!(
                 "Message {} ({subject:?}) is not a draft, so update_draft does not change it. To answer it, \
                  create a reply draft with create_reply_draft; to mark or flag it use the organising tools.",
                 args.message_id
             )))
         }
-        Some((true, _)) => {}
+        DraftState::Draft(_) => {}
     }
     let updated = cx.call(&GraphRequest::patch(path, patch)).await?;
     let mut info = DraftInfo::from_graph(&updated);
