@@ -1242,3 +1242,72 @@ async fn a_lost_answer_to_a_send_that_happened_is_reported_as_sent() {
     assert!(h.requests(mark).is_empty());
     assert_eq!(delivered(&h, seed::MEGAN_ID, subject).await, 1);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn drafting_in_a_shared_mailbox() {
+    let h = Harness::new();
+    let support = seed::SUPPORT_UPN;
+    let mark = h.mark();
+    let c = h
+        .call(
+            "create_draft",
+            json!({"to": [MEGAN], "subject": "From support", "mailbox": support}),
+        )
+        .await
+        .ok();
+    let id = c.structured["id"].as_str().unwrap().to_owned();
+    assert!(c.text.contains(support), "{}", c.text);
+    let reqs = h.requests(mark);
+    assert_graph_hygiene(&reqs);
+    assert_eq!(
+        reqs[0].path,
+        "/v1.0/users/support%40contoso.example/messages"
+    );
+
+    let listed = h
+        .call("list_drafts", json!({"mailbox": support, "limit": 50}))
+        .await
+        .ok();
+    assert!(listed.structured["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["id"] == id.as_str()));
+    let u = h
+        .call(
+            "update_draft",
+            json!({"message_id": id, "subject": "From support (v2)", "mailbox": support}),
+        )
+        .await
+        .ok();
+    assert_eq!(u.structured["subject"], "From support (v2)");
+    // The draft is not in Adele's own mailbox.
+    let e = h
+        .call("update_draft", json!({"message_id": id, "subject": "x"}))
+        .await
+        .err();
+    assert!(e.text.contains("No draft"), "{}", e.text);
+    let mark = h.mark();
+    h.call(
+        "delete_draft",
+        json!({"message_id": id, "mailbox": support}),
+    )
+    .await
+    .ok();
+    assert!(h.requests(mark).iter().any(|r| r.method == "DELETE"
+        && r.path
+            .starts_with("/v1.0/users/support%40contoso.example/messages/")));
+
+    // Without the .Shared permission Graph refuses, and the message names it.
+    let scopes: Vec<&str> = ALL_SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !s.ends_with(".Shared"))
+        .collect();
+    let p = Harness::with(seed::ADELE_ID, &scopes, Harness::new().deployment);
+    let e = p
+        .call("create_draft", json!({"subject": "x", "mailbox": support}))
+        .await
+        .err();
+    assert!(e.text.contains("Mail.ReadWrite.Shared"), "{}", e.text);
+}
