@@ -1026,13 +1026,21 @@ async fn drafts_attachments_and_upload_sessions() {
     }
     let last = last.unwrap();
     assert_eq!(last.status, 201);
-    assert!(header(&last, "location").contains("/attachments/"));
+    let location = header(&last, "location");
+    assert!(location.contains("/Attachments('"), "{location}");
+    let aid = location
+        .rsplit("Attachments('")
+        .next()
+        .unwrap()
+        .trim_end_matches("')")
+        .to_string();
     let (_, atts) = env.get(&format!("{path}/attachments"), &t).await;
     let video = items(&atts)
         .into_iter()
         .find(|a| a["name"] == "video.mp4")
         .unwrap();
     assert_eq!(video["size"].as_u64(), Some(size as u64));
+    assert_eq!(video["id"], aid.as_str());
 
     // Received mail takes only flags, read state, categories…
     let received = message_id(&env, &t, "isRead eq false and isDraft eq false").await;
@@ -1336,8 +1344,13 @@ async fn shared_mailbox_needs_delegation_and_shared_scopes() {
     let sender = env.token(seed::ADELE_ID, &["Mail.Send.Shared"]);
     let (s, v) = env.post(&send, &sender, msg).await;
     assert_eq!(s, 202, "{v}");
-    // Only mail: settings and calendars of the shared mailbox stay closed.
-    for p in ["mailboxSettings", "calendar/events", "contacts"] {
+    // Only mail: settings, rules and calendars of the shared mailbox stay closed.
+    for p in [
+        "mailboxSettings",
+        "calendar/events",
+        "contacts",
+        "mailFolders/inbox/messageRules",
+    ] {
         let (s, v) = env
             .get(&format!("/v1.0/users/{}/{p}", seed::SUPPORT_UPN), &write)
             .await;
@@ -1513,6 +1526,35 @@ async fn calendar_create_query_update_and_views() {
         .get(&format!("/v1.0/me/events/{did}/attachments"), &t)
         .await;
     assert_eq!((s, items(&list).len()), (200, 1));
+    // Large files go through an upload session, as for messages.
+    let size = 3 * 1024 * 1024 + 10;
+    let (s, session) = env
+        .post(
+            &format!("/v1.0/me/events/{did}/attachments/createUploadSession"),
+            &t,
+            json!({"AttachmentItem": {"attachmentType": "file", "name": "deck.pptx", "size": size}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{session}");
+    let put = axum::http::Request::builder()
+        .method("PUT")
+        .uri(
+            session["uploadUrl"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("http://sandbox.test")
+                .unwrap(),
+        )
+        .header("content-range", format!("bytes 0-{}/{size}", size - 1))
+        .body(axum::body::Body::from(vec![1u8; size]))
+        .unwrap();
+    let r = common::send_raw(m365_sandbox::app(env.sb.clone()), put).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(header(&r, "location").contains("/Events('"));
+    let (_, list) = env
+        .get(&format!("/v1.0/me/events/{did}/attachments"), &t)
+        .await;
+    assert_eq!(items(&list).len(), 2);
     let (s, _) = env.delete(&format!("/v1.0/me/events/{id}"), &t).await;
     assert_eq!(s, 204);
     let (s, v) = env.get(&format!("/v1.0/me/events/{id}"), &t).await;
@@ -1579,15 +1621,27 @@ async fn contacts_people_profile_and_outlook_lists() {
     let env = Env::new();
     let t = env.token(
         seed::ADELE_ID,
-        &["User.Read", "Contacts.ReadWrite", "People.Read", "MailboxSettings.Read"],
+        &[
+            "User.Read",
+            "Contacts.ReadWrite",
+            "People.Read",
+            "MailboxSettings.Read",
+        ],
     );
-    let (s, me) = env.get("/v1.0/me?$select=displayName,mail,userPrincipalName", &t).await;
+    let (s, me) = env
+        .get("/v1.0/me?$select=displayName,mail,userPrincipalName", &t)
+        .await;
     assert_eq!(s, 200, "{me}");
     assert_eq!(me["displayName"], "Adele Vance");
     assert_eq!(me["mail"], seed::ADELE_UPN);
     assert_eq!(me["userPrincipalName"], seed::ADELE_UPN);
 
-    let (s, list) = env.get("/v1.0/me/contacts?$top=5&$select=displayName,emailAddresses", &t).await;
+    let (s, list) = env
+        .get(
+            "/v1.0/me/contacts?$top=5&$select=displayName,emailAddresses",
+            &t,
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(items(&list).len(), 5);
     assert!(list["@odata.nextLink"].is_string());
@@ -1621,11 +1675,19 @@ async fn contacts_people_profile_and_outlook_lists() {
     let (s, folders) = env.get("/v1.0/me/contactFolders", &t).await;
     assert_eq!(s, 200);
     let (s, f) = env
-        .post("/v1.0/me/contactFolders", &t, json!({"displayName": "Suppliers"}))
+        .post(
+            "/v1.0/me/contactFolders",
+            &t,
+            json!({"displayName": "Suppliers"}),
+        )
         .await;
     assert_eq!(s, 201, "{f}");
     let (s, v) = env
-        .post("/v1.0/me/contactFolders", &t, json!({"displayName": "Suppliers"}))
+        .post(
+            "/v1.0/me/contactFolders",
+            &t,
+            json!({"displayName": "Suppliers"}),
+        )
         .await;
     assert_eq!((s, code(&v)), (409, "ErrorFolderExists"));
     let fid = enc(f["id"].as_str().unwrap());
@@ -1637,19 +1699,26 @@ async fn contacts_people_profile_and_outlook_lists() {
         )
         .await;
     assert_eq!(s, 201, "{inside}");
-    let (s, v) = env.get(&format!("/v1.0/me/contactFolders/{fid}/contacts"), &t).await;
+    let (s, v) = env
+        .get(&format!("/v1.0/me/contactFolders/{fid}/contacts"), &t)
+        .await;
     assert_eq!((s, items(&v).len()), (200, 1));
     assert!(!items(&folders).is_empty());
 
     let (s, v) = env
-        .get(&format!("/v1.0/me/people?{}", q(&[("$search", "\"megan\"")])), &t)
+        .get(
+            &format!("/v1.0/me/people?{}", q(&[("$search", "\"megan\"")])),
+            &t,
+        )
         .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(items(&v)[0]["displayName"], "Megan Bowen");
 
     let (s, v) = env.get("/v1.0/me/outlook/supportedTimeZones", &t).await;
     assert_eq!(s, 200, "{v}");
-    assert!(items(&v).iter().any(|z| z["alias"] == "Pacific Standard Time"));
+    assert!(items(&v)
+        .iter()
+        .any(|z| z["alias"] == "Pacific Standard Time"));
     let (s, v) = env
         .get(
             "/v1.0/me/outlook/supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')",
@@ -1657,12 +1726,57 @@ async fn contacts_people_profile_and_outlook_lists() {
         )
         .await;
     assert_eq!(s, 200, "{v}");
-    assert!(items(&v).iter().any(|z| z["alias"] == "America/Los_Angeles"));
+    assert!(items(&v)
+        .iter()
+        .any(|z| z["alias"] == "America/Los_Angeles"));
     let (s, short) = env
-        .get("/v1.0/me/outlook/supportedTimeZones(TimeZoneStandard='Iana')", &t)
+        .get(
+            "/v1.0/me/outlook/supportedTimeZones(TimeZoneStandard='Iana')",
+            &t,
+        )
         .await;
     assert_eq!((s, items(&short).len()), (200, items(&v).len()), "{short}");
     let (s, v) = env.get("/v1.0/me/outlook/supportedLanguages", &t).await;
     assert_eq!(s, 200, "{v}");
     assert!(items(&v).iter().any(|l| l["locale"] == "en-US"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Personal accounts
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn personal_account_answers() {
+    let env = Env::new();
+    let sam = env.token(
+        seed::PERSONAL_USER_ID,
+        &[
+            "User.Read",
+            "Mail.ReadWrite",
+            "Chat.ReadWrite",
+            "Team.ReadBasic.All",
+        ],
+    );
+    for path in ["/v1.0/me/chats", "/v1.0/me/joinedTeams"] {
+        let (s, v) = env.get(path, &sam).await;
+        assert_eq!(s, 403, "{path}");
+        assert_eq!(
+            v["error"]["message"],
+            "No authorization information present"
+        );
+    }
+    // Mail works; MailTips see everyone as external.
+    let (s, v) = env
+        .get("/v1.0/me/mailFolders/inbox/messages?$top=3", &sam)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = env
+        .post(
+            "/v1.0/me/getMailTips",
+            &sam,
+            json!({"EmailAddresses": ["jordan.lee@outlook.example"], "MailTipsOptions": "recipientScope"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(items(&v)[0]["recipientScope"], "external");
 }

@@ -18,7 +18,6 @@ use m365_sandbox::{entra, seed, Sandbox};
 use serde_json::Value;
 use tower::ServiceExt;
 
-#[allow(unused_imports)]
 pub use serde_json::json;
 
 pub const BASE: &str = "http://sandbox.test/v1.0";
@@ -74,8 +73,12 @@ impl GraphClient for SandboxGraph {
                 .to_owned();
             let mut b = axum::http::Request::builder()
                 .method(request.method)
-                .uri(uri)
-                .header("authorization", format!("Bearer {token}"));
+                .uri(uri);
+            // Like the shell, the token goes only to Graph itself: an upload session's
+            // pre-authenticated URL (`/upload/…`) must not receive it.
+            if request.url.starts_with(BASE) {
+                b = b.header("authorization", format!("Bearer {token}"));
+            }
             for (k, v) in &request.headers {
                 b = b.header(k.as_str(), v.as_str());
             }
@@ -229,8 +232,8 @@ impl Harness {
         self.sb.controls.requests_since(since)
     }
 
-    /// The log position now, to pass to [`Harness::requests`] after a call (which returns the
-    /// requests recorded after it).
+    /// The last logged request's `seq` (0 before any), to pass to [`Harness::requests`] after a
+    /// call: it returns the requests after this one.
     pub fn mark(&self) -> u64 {
         self.requests(0).iter().map(|r| r.seq).max().unwrap_or(0)
     }
