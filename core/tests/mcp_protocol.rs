@@ -564,7 +564,7 @@ fn paged_shell() -> Shell {
 fn list_all(shell: &Shell, session: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut cursor: Option<String> = None;
-    for i in 0..10 {
+    for i in 0..200 {
         let params = match &cursor {
             Some(c) => json!({"cursor": c}),
             None => json!({}),
