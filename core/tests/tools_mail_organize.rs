@@ -605,9 +605,19 @@ async fn mail_folders_create_rename_delete() {
     let enc = GraphPath::me().segment("mailFolders").id(&top_id).unwrap();
     assert_eq!(reqs.last().unwrap().method, "DELETE");
     assert_eq!(reqs.last().unwrap().path, format!("/v1.0{}", enc.as_str()));
-    assert!(reqs[0].query.as_deref().unwrap_or("").contains("select"));
-    let (status, _) = h.graph_get(&format!("{}?$select=id", enc.as_str())).await;
-    assert_eq!(status, 404);
+    // The folder and the Deleted Items id were read in one $batch, each with $select.
+    assert_eq!(batches(&reqs), 1);
+    let reads: Vec<_> = reqs.iter().filter(|r| r.batch.is_some()).collect();
+    assert_eq!(reads.len(), 2);
+    assert!(reads.iter().all(|r| r.method == "GET"
+        && r.query.as_deref().unwrap_or("").contains("select")));
+    // In Deleted Items, recoverable.
+    let bin = folder_id(&h, "deleteditems").await;
+    let (status, f) = h
+        .graph_get(&format!("{}?$select=parentFolderId", enc.as_str()))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(f["parentFolderId"], bin.as_str());
 
     let mark = log_mark(&h);
     for wk in ["inbox", "Sent Items", "deleteditems"] {
@@ -625,11 +635,43 @@ async fn mail_folders_create_rename_delete() {
         .await
         .err();
     assert!(refused.text.contains("built-in"), "{}", refused.text);
+    // Deleting it again from Deleted Items would be for good: refused here.
+    let mark = log_mark(&h);
     let again = h
         .call("delete_mail_folder", json!({"folder": top_id}))
         .await
         .err();
-    assert!(again.text.contains("Not found"), "{}", again.text);
+    assert!(again.text.contains("already in Deleted Items"), "{}", again.text);
+    assert!(since(&h, mark).iter().all(|r| r.method == "GET" || r.path == "/v1.0/$batch"));
+    let (status, _) = h.graph_get(&format!("{}?$select=id", enc.as_str())).await;
+    assert_eq!(status, 200, "still there");
+    let missing = h
+        .call("delete_mail_folder", json!({"folder": "AAMkAGI2TG93AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/missing="}))
+        .await
+        .err();
+    assert!(missing.text.contains("Not found"), "{}", missing.text);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn delete_mail_folder_from_deleted_items_when_permanent_delete_is_allowed() {
+    let h = Harness::with(
+        seed::ADELE_ID,
+        ALL_SCOPES,
+        deployment(&[("TOOL_PRESET", "draft"), ("PERMANENT_DELETE", "true")]),
+    );
+    let created = h
+        .call("create_mail_folder", json!({"name": "Scratch", "parent_folder": "deleteditems"}))
+        .await
+        .ok();
+    let id = created.structured["id"].as_str().unwrap().to_owned();
+    let out = h
+        .call("delete_mail_folder", json!({"folder": id}))
+        .await
+        .ok();
+    assert!(out.text.contains("gone for good"), "{}", out.text);
+    let enc = GraphPath::me().segment("mailFolders").id(&id).unwrap();
+    let (status, _) = h.graph_get(&format!("{}?$select=id", enc.as_str())).await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test(flavor = "current_thread")]
