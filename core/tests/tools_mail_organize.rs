@@ -69,7 +69,8 @@ async fn folder_id(h: &Harness, well_known_or_id: &str) -> String {
 }
 
 async fn message(h: &Harness, id: &str, select: &str) -> (u16, Value) {
-    h.graph_get(&format!("{}?$select={select}", msg_path(id))).await
+    h.graph_get(&format!("{}?$select={select}", msg_path(id)))
+        .await
 }
 
 /// The highest `seq` logged so far. (`Harness::mark` + `Harness::requests` skip the first request
@@ -110,7 +111,10 @@ async fn move_message_to_well_known_and_named_folders() {
 
     let mark = log_mark(&h);
     let out = h
-        .call("move_message", json!({"message_ids": [id], "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": [id], "folder": "archive"}),
+        )
         .await
         .ok();
     assert_eq!(out.structured["changed"][0]["id"], id.as_str());
@@ -123,7 +127,11 @@ async fn move_message_to_well_known_and_named_folders() {
     let reqs = since(&h, mark);
     assert_graph_hygiene(&reqs);
     let calls = graph_calls(&reqs);
-    assert_eq!(calls.len(), 1, "a well-known folder needs no lookup: {calls:?}");
+    assert_eq!(
+        calls.len(),
+        1,
+        "a well-known folder needs no lookup: {calls:?}"
+    );
     assert_eq!(calls[0].method, "POST");
     assert_eq!(calls[0].path, format!("/v1.0{}/move", msg_path(&id)));
     assert!(!calls[0].path.contains('+') && !calls[0].path[20..].contains("=="));
@@ -172,7 +180,11 @@ async fn move_message_errors() {
         )
         .await
         .err();
-    assert!(unknown.text.contains("list_mail_folders"), "{}", unknown.text);
+    assert!(
+        unknown.text.contains("list_mail_folders"),
+        "{}",
+        unknown.text
+    );
 
     let gone = h
         .call(
@@ -199,13 +211,19 @@ async fn move_message_errors() {
     assert!(partial.text.contains("Not changed"), "{}", partial.text);
 
     let none = h
-        .call("move_message", json!({"message_ids": [], "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": [], "folder": "archive"}),
+        )
         .await
         .err();
     assert!(none.text.contains("message_ids"), "{}", none.text);
     let many: Vec<String> = (0..21).map(|i| format!("id{i}")).collect();
     let too_many = h
-        .call("move_message", json!({"message_ids": many, "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": many, "folder": "archive"}),
+        )
         .await
         .err();
     assert!(too_many.text.contains("message_ids"), "{}", too_many.text);
@@ -219,9 +237,16 @@ async fn move_message_errors() {
     assert!(extra.text.contains("permanent"), "{}", extra.text);
 
     // Without Mail.ReadWrite Graph refuses; the message names the permission.
-    let ro = Harness::with(seed::ADELE_ID, &["User.Read", "Mail.Read"], h.deployment.clone());
+    let ro = Harness::with(
+        seed::ADELE_ID,
+        &["User.Read", "Mail.Read"],
+        h.deployment.clone(),
+    );
     let denied = ro
-        .call("move_message", json!({"message_ids": [id], "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": [id], "folder": "archive"}),
+        )
         .await
         .err();
     assert!(denied.text.contains("Mail.ReadWrite"), "{}", denied.text);
@@ -234,7 +259,10 @@ async fn copy_message_makes_a_new_copy() {
     let id = id_of(&msgs[0]);
     let mark = log_mark(&h);
     let out = h
-        .call("copy_message", json!({"message_ids": [id], "folder": "archive"}))
+        .call(
+            "copy_message",
+            json!({"message_ids": [id], "folder": "archive"}),
+        )
         .await
         .ok();
     let copy = out.structured["changed"][0]["newId"]
@@ -307,7 +335,10 @@ async fn mark_read_uses_one_batch_for_several_ids() {
     assert_eq!(m["isRead"], true);
 
     let gone = h
-        .call("mark_read", json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}))
+        .call(
+            "mark_read",
+            json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}),
+        )
         .await
         .err();
     assert!(gone.text.contains("Not found"), "{}", gone.text);
@@ -339,7 +370,10 @@ async fn set_flag_with_due_date_in_the_mailbox_zone() {
         m["flag"]["dueDateTime"]["timeZone"],
         "Pacific Standard Time"
     );
-    assert_eq!(m["flag"]["startDateTime"]["dateTime"], "2026-06-01T00:00:00");
+    assert_eq!(
+        m["flag"]["startDateTime"]["dateTime"],
+        "2026-06-01T00:00:00"
+    );
 
     h.call("set_flag", json!({"message_ids": [id], "flag": "complete"}))
         .await
@@ -408,7 +442,11 @@ async fn set_categories_add_remove_replace_and_warn() {
         )
         .await
         .ok();
-    assert!(out.structured.get("warnings").is_none(), "{}", out.structured);
+    assert!(
+        out.structured.get("warnings").is_none(),
+        "{}",
+        out.structured
+    );
     let reqs = since(&h, mark);
     assert_graph_hygiene(&reqs);
     assert_eq!(batches(&reqs), 1);
@@ -477,7 +515,10 @@ async fn set_categories_add_remove_replace_and_warn() {
     assert_eq!(m["categories"], json!([]));
 
     let bad = h
-        .call("set_categories", json!({"message_ids": [id], "categories": []}))
+        .call(
+            "set_categories",
+            json!({"message_ids": [id], "categories": []}),
+        )
         .await
         .err();
     assert!(bad.text.contains("categories"), "{}", bad.text);
@@ -510,7 +551,11 @@ async fn mail_folders_create_rename_delete() {
     let (status, f) = h
         .graph_get(&format!(
             "{}?$select=displayName",
-            GraphPath::me().segment("mailFolders").id(&top_id).unwrap().as_str()
+            GraphPath::me()
+                .segment("mailFolders")
+                .id(&top_id)
+                .unwrap()
+                .as_str()
         ))
         .await;
     assert_eq!(status, 200);
@@ -549,7 +594,11 @@ async fn mail_folders_create_rename_delete() {
         )
         .await
         .err();
-    assert!(no_parent.text.contains("list_mail_folders"), "{}", no_parent.text);
+    assert!(
+        no_parent.text.contains("list_mail_folders"),
+        "{}",
+        no_parent.text
+    );
 
     // Rename by display name.
     let renamed = h
@@ -564,7 +613,11 @@ async fn mail_folders_create_rename_delete() {
     let (_, f) = h
         .graph_get(&format!(
             "{}?$select=displayName",
-            GraphPath::me().segment("mailFolders").id(&top_id).unwrap().as_str()
+            GraphPath::me()
+                .segment("mailFolders")
+                .id(&top_id)
+                .unwrap()
+                .as_str()
         ))
         .await;
     assert_eq!(f["displayName"], "Invoices (2026)");
@@ -585,13 +638,20 @@ async fn mail_folders_create_rename_delete() {
         )
         .await
         .err();
-    assert!(missing.text.contains("list_mail_folders"), "{}", missing.text);
+    assert!(
+        missing.text.contains("list_mail_folders"),
+        "{}",
+        missing.text
+    );
 
     // Delete by id, with a message inside.
     let msg = id_of(&inbox(&h, 1).await[0]);
-    h.call("move_message", json!({"message_ids": [msg], "folder": top_id}))
-        .await
-        .ok();
+    h.call(
+        "move_message",
+        json!({"message_ids": [msg], "folder": top_id}),
+    )
+    .await
+    .ok();
     let mark = log_mark(&h);
     let deleted = h
         .call("delete_mail_folder", json!({"folder": top_id}))
@@ -609,8 +669,9 @@ async fn mail_folders_create_rename_delete() {
     assert_eq!(batches(&reqs), 1);
     let reads: Vec<_> = reqs.iter().filter(|r| r.batch.is_some()).collect();
     assert_eq!(reads.len(), 2);
-    assert!(reads.iter().all(|r| r.method == "GET"
-        && r.query.as_deref().unwrap_or("").contains("select")));
+    assert!(reads
+        .iter()
+        .all(|r| r.method == "GET" && r.query.as_deref().unwrap_or("").contains("select")));
     // In Deleted Items, recoverable.
     let bin = folder_id(&h, "deleteditems").await;
     let (status, f) = h
@@ -641,12 +702,21 @@ async fn mail_folders_create_rename_delete() {
         .call("delete_mail_folder", json!({"folder": top_id}))
         .await
         .err();
-    assert!(again.text.contains("already in Deleted Items"), "{}", again.text);
-    assert!(since(&h, mark).iter().all(|r| r.method == "GET" || r.path == "/v1.0/$batch"));
+    assert!(
+        again.text.contains("already in Deleted Items"),
+        "{}",
+        again.text
+    );
+    assert!(since(&h, mark)
+        .iter()
+        .all(|r| r.method == "GET" || r.path == "/v1.0/$batch"));
     let (status, _) = h.graph_get(&format!("{}?$select=id", enc.as_str())).await;
     assert_eq!(status, 200, "still there");
     let missing = h
-        .call("delete_mail_folder", json!({"folder": "AAMkAGI2TG93AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/missing="}))
+        .call(
+            "delete_mail_folder",
+            json!({"folder": "AAMkAGI2TG93AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/missing="}),
+        )
         .await
         .err();
     assert!(missing.text.contains("Not found"), "{}", missing.text);
@@ -660,7 +730,10 @@ async fn delete_mail_folder_from_deleted_items_when_permanent_delete_is_allowed(
         deployment(&[("TOOL_PRESET", "draft"), ("PERMANENT_DELETE", "true")]),
     );
     let created = h
-        .call("create_mail_folder", json!({"name": "Scratch", "parent_folder": "deleteditems"}))
+        .call(
+            "create_mail_folder",
+            json!({"name": "Scratch", "parent_folder": "deleteditems"}),
+        )
         .await
         .ok();
     let id = created.structured["id"].as_str().unwrap().to_owned();
@@ -719,10 +792,7 @@ async fn create_category_with_a_preset_colour() {
         &["User.Read", "Mail.ReadWrite", "MailboxSettings.Read"],
         h.deployment.clone(),
     );
-    let denied = ro
-        .call("create_category", json!({"name": "Y"}))
-        .await
-        .err();
+    let denied = ro.call("create_category", json!({"name": "Y"})).await.err();
     assert!(
         denied.text.contains("MailboxSettings.ReadWrite"),
         "{}",
@@ -836,7 +906,11 @@ async fn message_rules_create_and_delete() {
         )
         .await
         .err();
-    assert!(bad_folder.text.contains("list_mail_folders"), "{}", bad_folder.text);
+    assert!(
+        bad_folder.text.contains("list_mail_folders"),
+        "{}",
+        bad_folder.text
+    );
 
     // Delete.
     let mark = log_mark(&h);
@@ -887,7 +961,11 @@ async fn forwarding_rules_follow_the_send_policy() {
         ]),
     );
     let refused = h.call("create_message_rule", rule).await.err();
-    assert!(refused.text.contains("elsewhere.example"), "{}", refused.text);
+    assert!(
+        refused.text.contains("elsewhere.example"),
+        "{}",
+        refused.text
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -936,17 +1014,34 @@ async fn update_mailbox_settings_replies_hours_zone_language() {
     let patch = reqs.iter().find(|r| r.method == "PATCH").unwrap();
     assert_eq!(patch.path, "/v1.0/me/mailboxSettings");
     let (_, s) = h
-        .graph_get("/me/mailboxSettings?$select=automaticRepliesSetting,workingHours,timeZone,language")
+        .graph_get(
+            "/me/mailboxSettings?$select=automaticRepliesSetting,workingHours,timeZone,language",
+        )
         .await;
     let auto = &s["automaticRepliesSetting"];
     assert_eq!(auto["status"], "scheduled");
     assert_eq!(auto["externalAudience"], "contactsOnly");
-    assert_eq!(auto["scheduledStartDateTime"]["dateTime"], "2026-07-01T00:00:00");
-    assert_eq!(auto["scheduledEndDateTime"]["dateTime"], "2026-07-15T12:00:00");
-    assert_eq!(auto["scheduledStartDateTime"]["timeZone"], "Eastern Standard Time");
-    assert_eq!(auto["internalReplyMessage"], "Away until 15 July.<br>Ask Megan.");
+    assert_eq!(
+        auto["scheduledStartDateTime"]["dateTime"],
+        "2026-07-01T00:00:00"
+    );
+    assert_eq!(
+        auto["scheduledEndDateTime"]["dateTime"],
+        "2026-07-15T12:00:00"
+    );
+    assert_eq!(
+        auto["scheduledStartDateTime"]["timeZone"],
+        "Eastern Standard Time"
+    );
+    assert_eq!(
+        auto["internalReplyMessage"],
+        "Away until 15 July.<br>Ask Megan."
+    );
     assert_eq!(s["workingHours"]["startTime"], "08:30:00.0000000");
-    assert_eq!(s["workingHours"]["timeZone"]["name"], "Eastern Standard Time");
+    assert_eq!(
+        s["workingHours"]["timeZone"]["name"],
+        "Eastern Standard Time"
+    );
     assert_eq!(s["workingHours"]["daysOfWeek"].as_array().unwrap().len(), 5);
     assert_eq!(s["timeZone"], "Eastern Standard Time");
     assert_eq!(s["language"]["locale"], "en-GB");
@@ -1003,7 +1098,10 @@ async fn update_mailbox_settings_replies_hours_zone_language() {
     }
     assert!(since(&h, mark).is_empty(), "argument errors make no calls");
     let e = h
-        .call("update_mailbox_settings", json!({"time_zone": "Mars/Olympus Mons"}))
+        .call(
+            "update_mailbox_settings",
+            json!({"time_zone": "Mars/Olympus Mons"}),
+        )
         .await
         .err();
     assert!(e.text.contains("time_zone"), "{}", e.text);
@@ -1074,7 +1172,10 @@ async fn delete_message_moves_to_deleted_items() {
     assert_eq!(status, 200);
 
     let gone = h
-        .call("delete_message", json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}))
+        .call(
+            "delete_message",
+            json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}),
+        )
         .await
         .err();
     assert!(gone.text.contains("Not found"), "{}", gone.text);
@@ -1138,7 +1239,14 @@ async fn presets_register_only_what_they_allow() {
         if name.starts_with("delete_") || *name == "update_mailbox_settings" {
             assert!(a.destructive, "{name}");
         }
-        if ["mark_read", "set_flag", "set_categories", "rename_mail_folder"].contains(name) {
+        if [
+            "mark_read",
+            "set_flag",
+            "set_categories",
+            "rename_mail_folder",
+        ]
+        .contains(name)
+        {
             assert!(a.idempotent, "{name}");
         }
     }

@@ -60,9 +60,7 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<DeletedFolder> {
         .id(&id)
         .map_err(|_| ToolError::invalid_argument("folder is not a valid folder id"))?;
     // The folder (name, counts, parent) and the Deleted Items id, in one $batch.
-    let bin = root
-        .segment("mailFolders")
-        .segment("deleteditems");
+    let bin = root.segment("mailFolders").segment("deleteditems");
     let reads = vec![
         (
             "folder".to_owned(),

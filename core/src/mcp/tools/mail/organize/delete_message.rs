@@ -50,7 +50,10 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessagesChanged> {
         let request = if args.permanent {
             GraphRequest::post(path.segment("permanentDelete"), json!({}))
         } else {
-            GraphRequest::post(path.segment("move"), json!({ "destinationId": "deleteditems" }))
+            GraphRequest::post(
+                path.segment("move"),
+                json!({ "destinationId": "deleteditems" }),
+            )
         };
         requests.push((id.clone(), request));
     }

@@ -71,10 +71,9 @@ pub fn message_ids(ids: &[String]) -> Result<Vec<String>, ToolError> {
 
 /// `{root}/messages/{id}` with the id percent-encoded.
 pub fn message_path(root: &GraphPath, id: &str) -> Result<GraphPath, ToolError> {
-    root.clone()
-        .segment("messages")
-        .id(id)
-        .map_err(|_| ToolError::invalid_argument(format!("message_ids: {id:?} is not a valid message id")))
+    root.clone().segment("messages").id(id).map_err(|_| {
+        ToolError::invalid_argument(format!("message_ids: {id:?} is not a valid message id"))
+    })
 }
 
 /// Sends one request per key: directly when there is one, otherwise in `$batch`es of at most
@@ -96,7 +95,10 @@ pub async fn send_each(
                 .add(&(i + 1).to_string(), request)
                 .map_err(|e| ToolError::new(format!("Could not build the $batch: {e}.")))?;
         }
-        let reply = cx.send_batch(&batch).await.map_err(|e| cx.graph_error(&e))?;
+        let reply = cx
+            .send_batch(&batch)
+            .await
+            .map_err(|e| cx.graph_error(&e))?;
         for (i, (key, _)) in chunk.iter().enumerate() {
             out.push((key.clone(), reply.result(&(i + 1).to_string())));
         }
@@ -250,8 +252,15 @@ pub fn local_date_time(field: &str, value: &str, default_time: &str) -> Result<S
         ))
     };
     let b = v.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if b.len() < 10
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+    {
         return Err(bad());
     }
     let month: u32 = v[5..7].parse().map_err(|_| bad())?;
@@ -273,7 +282,11 @@ pub fn local_date_time(field: &str, value: &str, default_time: &str) -> Result<S
 pub fn clock_time(t: &str) -> Option<String> {
     let t = t.split('.').next().unwrap_or(t);
     let parts: Vec<&str> = t.split(':').collect();
-    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|c| c.is_ascii_digit())) {
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
         return None;
     }
     let h: u32 = parts[0].parse().ok()?;
@@ -301,7 +314,12 @@ pub fn utc_date(secs: u64) -> String {
 pub fn strings(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
