@@ -1206,8 +1206,91 @@ async fn delete_message_permanently_when_configured() {
         reqs[0].path,
         format!("/v1.0{}/permanentDelete", msg_path(&id))
     );
+    assert!(reqs[0].body.is_none(), "permanentDelete takes no body");
+    assert!(!reqs[0].headers.contains_key("content-type"));
     let (status, _) = message(&h, &id, "id").await;
     assert_eq!(status, 404);
+
+    // Several: one $batch of bodiless POSTs.
+    let ids: Vec<String> = inbox(&h, 2).await.iter().map(id_of).collect();
+    let mark = log_mark(&h);
+    h.call(
+        "delete_message",
+        json!({"message_ids": ids, "permanent": true}),
+    )
+    .await
+    .ok();
+    let reqs = since(&h, mark);
+    assert_eq!(batches(&reqs), 1);
+    let subs: Vec<_> = reqs.iter().filter(|r| r.batch.is_some()).collect();
+    assert_eq!(subs.len(), 2);
+    for (s, id) in subs.iter().zip(&ids) {
+        assert_eq!(s.path, format!("/v1.0{}/permanentDelete", msg_path(id)));
+        assert!(s.body.is_none());
+        let (status, _) = message(&h, id, "id").await;
+        assert_eq!(status, 404);
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn shared_mailbox_messages_are_organised_with_the_shared_permission() {
+    let h = Harness::new();
+    let root = GraphPath::user(seed::SUPPORT_UPN).unwrap();
+    let (status, list) = h
+        .graph_get(&format!(
+            "{}/mailFolders/inbox/messages?$select=id&$top=2",
+            root.as_str()
+        ))
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let ids: Vec<String> = list["value"].as_array().unwrap().iter().map(id_of).collect();
+    let mark = log_mark(&h);
+    h.call(
+        "mark_read",
+        json!({"message_ids": [ids[0]], "read": false, "mailbox": seed::SUPPORT_UPN}),
+    )
+    .await
+    .ok();
+    let reqs = since(&h, mark);
+    let path = GraphPath::user(seed::SUPPORT_UPN)
+        .unwrap()
+        .segment("messages")
+        .id(&ids[0])
+        .unwrap();
+    assert_eq!(reqs[0].path, format!("/v1.0{}", path.as_str()));
+    assert!(reqs[0].path.starts_with("/v1.0/users/support%40contoso.example/"));
+    let (_, m) = h
+        .graph_get(&format!("{}?$select=isRead", path.as_str()))
+        .await;
+    assert_eq!(m["isRead"], false);
+    h.call(
+        "move_message",
+        json!({"message_ids": [ids[1]], "folder": "archive", "mailbox": seed::SUPPORT_UPN}),
+    )
+    .await
+    .ok();
+
+    let no_shared = Harness::with(
+        seed::ADELE_ID,
+        &["User.Read", "Mail.ReadWrite"],
+        h.deployment.clone(),
+    );
+    let denied = no_shared
+        .call(
+            "mark_read",
+            json!({"message_ids": [ids[0]], "mailbox": seed::SUPPORT_UPN}),
+        )
+        .await
+        .err();
+    assert!(denied.text.contains("Mail.ReadWrite.Shared"), "{}", denied.text);
+    let bad = h
+        .call(
+            "mark_read",
+            json!({"message_ids": [ids[0]], "mailbox": "support"}),
+        )
+        .await
+        .err();
+    assert!(bad.text.contains("mailbox"), "{}", bad.text);
 }
 
 #[tokio::test(flavor = "current_thread")]

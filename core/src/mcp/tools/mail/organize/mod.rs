@@ -21,7 +21,8 @@ pub mod update_mailbox_settings;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::graph::batch::Batch;
+use crate::graph::batch::{Batch, SubRequest};
+use crate::graph::request::parse_response;
 use crate::graph::request::MAX_BATCH_REQUESTS;
 use crate::graph::{GraphError, GraphPath, GraphRequest};
 use crate::mcp::tool::{ToolContext, ToolError};
@@ -82,17 +83,50 @@ pub async fn send_each(
     cx: &ToolContext<'_>,
     requests: Vec<(String, GraphRequest)>,
 ) -> Result<Vec<(String, Result<Value, GraphError>)>, ToolError> {
+    send_each_with(cx, requests, false).await
+}
+
+/// [`send_each`] for POST actions that take no request body (`permanentDelete`: "Don't supply
+/// a request body"): the body and its `Content-Type` are left out.
+pub async fn send_each_without_body(
+    cx: &ToolContext<'_>,
+    requests: Vec<(String, GraphRequest)>,
+) -> Result<Vec<(String, Result<Value, GraphError>)>, ToolError> {
+    send_each_with(cx, requests, true).await
+}
+
+async fn send_each_with(
+    cx: &ToolContext<'_>,
+    requests: Vec<(String, GraphRequest)>,
+    no_body: bool,
+) -> Result<Vec<(String, Result<Value, GraphError>)>, ToolError> {
+    let not_content_type = |(k, _): &(String, String)| !k.eq_ignore_ascii_case("content-type");
     if requests.len() == 1 {
         let (key, request) = requests.into_iter().next().expect("one request");
-        let result = cx.send(&request).await;
+        let result = if no_body {
+            let mut http = request.to_http(cx.graph_base_url());
+            http.body = None;
+            http.headers.retain(not_content_type);
+            match cx.graph().send(http).await {
+                Ok(response) => parse_response(&response),
+                Err(e) => Err(GraphError::transport(&e)),
+            }
+        } else {
+            cx.send(&request).await
+        };
         return Ok(vec![(key, result)]);
     }
     let mut out = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_BATCH_REQUESTS) {
         let mut batch = Batch::new();
         for (i, (_, request)) in chunk.iter().enumerate() {
+            let mut sub = SubRequest::from_graph((i + 1).to_string(), request);
+            if no_body {
+                sub.body = None;
+                sub.headers.retain(not_content_type);
+            }
             batch = batch
-                .add(&(i + 1).to_string(), request)
+                .push(sub)
                 .map_err(|e| ToolError::new(format!("Could not build the $batch: {e}.")))?;
         }
         let reply = cx
