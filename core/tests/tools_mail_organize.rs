@@ -621,6 +621,15 @@ async fn mail_folders_create_rename_delete() {
         ))
         .await;
     assert_eq!(f["displayName"], "Invoices (2026)");
+    // The top-level "Newsletters" folder exists: renaming onto it is refused with a clear text.
+    let clash = h
+        .call(
+            "rename_mail_folder",
+            json!({"folder": top_id, "new_name": "newsletters"}),
+        )
+        .await
+        .err();
+    assert!(clash.text.contains("already named"), "{}", clash.text);
     let mark = log_mark(&h);
     let wk = h
         .call(
