@@ -135,7 +135,8 @@ Example: {\"folder\":\"Old projects\"}",
         annotations: ToolAnnotations {
             read_only: false,
             destructive: true,
-            idempotent: true,
+            // Where permanent deletion is allowed, a second call removes it from Deleted Items.
+            idempotent: false,
             open_world: true,
         },
         scopes: &["Mail.ReadWrite", "Mail.ReadWrite.Shared"],

@@ -180,6 +180,7 @@ async fn check_zones(
     cx: &ToolContext<'_>,
     names: &[(&str, &str)],
 ) -> Result<Vec<String>, ToolError> {
+    // Functions returning collections of complex values: no $select.
     let outlook = GraphPath::me().segment("outlook");
     let reads = vec![
         (
