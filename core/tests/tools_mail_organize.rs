@@ -1252,7 +1252,12 @@ async fn shared_mailbox_messages_are_organised_with_the_shared_permission() {
         ))
         .await;
     assert_eq!(status, 200, "{list}");
-    let ids: Vec<String> = list["value"].as_array().unwrap().iter().map(id_of).collect();
+    let ids: Vec<String> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
     let mark = log_mark(&h);
     h.call(
         "mark_read",
@@ -1267,7 +1272,9 @@ async fn shared_mailbox_messages_are_organised_with_the_shared_permission() {
         .id(&ids[0])
         .unwrap();
     assert_eq!(reqs[0].path, format!("/v1.0{}", path.as_str()));
-    assert!(reqs[0].path.starts_with("/v1.0/users/support%40contoso.example/"));
+    assert!(reqs[0]
+        .path
+        .starts_with("/v1.0/users/support%40contoso.example/"));
     let (_, m) = h
         .graph_get(&format!("{}?$select=isRead", path.as_str()))
         .await;
@@ -1291,7 +1298,11 @@ async fn shared_mailbox_messages_are_organised_with_the_shared_permission() {
         )
         .await
         .err();
-    assert!(denied.text.contains("Mail.ReadWrite.Shared"), "{}", denied.text);
+    assert!(
+        denied.text.contains("Mail.ReadWrite.Shared"),
+        "{}",
+        denied.text
+    );
     let bad = h
         .call(
             "mark_read",
@@ -1342,4 +1353,75 @@ async fn presets_register_only_what_they_allow() {
             assert!(a.idempotent, "{name}");
         }
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn twenty_messages_stay_within_batch_limits() {
+    let h = Harness::new();
+    let ids: Vec<String> = inbox(&h, 20).await.iter().map(id_of).collect();
+    // Adding reads the master list and 20 messages (21 reads: two batches), then writes.
+    let mark = log_mark(&h);
+    let out = h
+        .call(
+            "set_categories",
+            json!({"message_ids": ids, "categories": ["Travel"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(out.structured["changed"].as_array().unwrap().len(), 20);
+    let reqs = since(&h, mark);
+    assert_graph_hygiene(&reqs);
+    let mut per_batch = std::collections::BTreeMap::new();
+    for r in reqs.iter().filter(|r| r.batch.is_some()) {
+        *per_batch.entry(r.batch.clone().unwrap().0).or_insert(0) += 1;
+    }
+    assert!(per_batch.values().all(|n| *n <= 20), "{per_batch:?}");
+    assert_eq!(
+        per_batch.values().sum::<usize>(),
+        21 + reqs.iter().filter(|r| r.method == "PATCH").count()
+    );
+    for id in &ids {
+        let (_, m) = message(&h, id, "categories").await;
+        assert!(
+            m["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "Travel"),
+            "{m}"
+        );
+    }
+    // And mark_read with 20 ids is one batch of 20 PATCHes.
+    let mark = log_mark(&h);
+    h.call("mark_read", json!({"message_ids": ids})).await.ok();
+    let reqs = since(&h, mark);
+    assert_eq!(batches(&reqs), 1);
+    assert_eq!(reqs.iter().filter(|r| r.method == "PATCH").count(), 20);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_throttled_sub_request_is_reported_with_its_wait() {
+    use m365_sandbox::admin::{Fault, FaultConfig};
+    let h = Harness::new();
+    let ids: Vec<String> = inbox(&h, 2).await.iter().map(id_of).collect();
+    h.sb.controls.set_faults(FaultConfig {
+        script: vec![Fault::Throttle],
+        retry_after_seconds: Some(7),
+        path_prefix: Some(msg_path(&ids[1])),
+        ..FaultConfig::default()
+    });
+    let out = h
+        .call("mark_read", json!({"message_ids": ids, "read": false}))
+        .await
+        .ok();
+    h.sb.controls.set_faults(FaultConfig::default());
+    assert_eq!(out.structured["changed"][0]["id"], ids[0].as_str());
+    assert_eq!(out.structured["failed"][0]["id"], ids[1].as_str());
+    let why = out.structured["failed"][0]["error"].as_str().unwrap();
+    assert!(
+        why.contains("throttling") && why.contains("7 seconds"),
+        "{why}"
+    );
+    let (_, m) = message(&h, &ids[0], "isRead").await;
+    assert_eq!(m["isRead"], false);
 }
