@@ -143,6 +143,8 @@ pub struct UploadSession {
     pub received: Vec<u8>,
     /// Unix seconds after which the session is gone.
     pub expires: i64,
+    /// `Messages` or `Events` (for the Outlook URL in the final `Location`).
+    pub collection: String,
 }
 
 impl World {

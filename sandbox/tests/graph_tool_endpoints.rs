@@ -390,6 +390,27 @@ async fn attachments_files_items_raw_bytes_and_ranges() {
         .await;
     assert_eq!(beyond.status, 416);
 
+    // Attachments inline with the message, with a nested $select.
+    let (s, m) = env
+        .call(
+            "GET",
+            &format!(
+                "/v1.0/me/messages/{}?$select=subject&$expand=attachments($select=name,size)",
+                enc(&pdf)
+            ),
+            &t,
+            None,
+            Some(IMMUTABLE),
+        )
+        .await;
+    assert_eq!(s, 200, "{m}");
+    let inline = m["attachments"].as_array().expect("expanded attachments");
+    assert!(inline.iter().any(|a| a["name"] == att["name"]));
+    assert!(inline
+        .iter()
+        .all(|a| a.get("contentBytes").is_none() && a["size"].is_u64()));
+    assert!(m.get("body").is_none());
+
     // An attached message: no `item` unless expanded; `$value` is its MIME text.
     let fw = message_id(&env, &t, &subject_filter(fixtures::ITEM_ATTACHMENT_SUBJECT)).await;
     let (_, list) = env
@@ -1005,13 +1026,21 @@ async fn drafts_attachments_and_upload_sessions() {
     }
     let last = last.unwrap();
     assert_eq!(last.status, 201);
-    assert!(header(&last, "location").contains("/attachments/"));
+    let location = header(&last, "location");
+    assert!(location.contains("/Attachments('"), "{location}");
+    let aid = location
+        .rsplit("Attachments('")
+        .next()
+        .unwrap()
+        .trim_end_matches("')")
+        .to_string();
     let (_, atts) = env.get(&format!("{path}/attachments"), &t).await;
     let video = items(&atts)
         .into_iter()
         .find(|a| a["name"] == "video.mp4")
         .unwrap();
     assert_eq!(video["size"].as_u64(), Some(size as u64));
+    assert_eq!(video["id"], aid.as_str());
 
     // Received mail takes only flags, read state, categories…
     let received = message_id(&env, &t, "isRead eq false and isDraft eq false").await;
@@ -1315,8 +1344,13 @@ async fn shared_mailbox_needs_delegation_and_shared_scopes() {
     let sender = env.token(seed::ADELE_ID, &["Mail.Send.Shared"]);
     let (s, v) = env.post(&send, &sender, msg).await;
     assert_eq!(s, 202, "{v}");
-    // Only mail: settings and calendars of the shared mailbox stay closed.
-    for p in ["mailboxSettings", "calendar/events", "contacts"] {
+    // Only mail: settings, rules and calendars of the shared mailbox stay closed.
+    for p in [
+        "mailboxSettings",
+        "calendar/events",
+        "contacts",
+        "mailFolders/inbox/messageRules",
+    ] {
         let (s, v) = env
             .get(&format!("/v1.0/users/{}/{p}", seed::SUPPORT_UPN), &write)
             .await;
@@ -1334,4 +1368,415 @@ async fn shared_mailbox_needs_delegation_and_shared_scopes() {
     let alex = env.token(seed::ALEX_ID, &["Mail.ReadWrite.Shared"]);
     let (s, _) = env.get(&inbox, &alex).await;
     assert_eq!(s, 404);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar
+// ---------------------------------------------------------------------------------------------
+
+const CAL: &[&str] = &[
+    "User.Read",
+    "Calendars.ReadWrite",
+    "Calendars.Read.Shared",
+    "MailboxSettings.Read",
+];
+
+#[tokio::test]
+async fn calendar_create_query_update_and_views() {
+    let env = Env::new();
+    let t = env.token(seed::ADELE_ID, CAL);
+    let (s, cals) = env.get("/v1.0/me/calendars", &t).await;
+    assert_eq!(s, 200);
+    assert!(items(&cals).iter().any(|c| c["isDefaultCalendar"] == true));
+    let (s, cal) = env
+        .post("/v1.0/me/calendars", &t, json!({"name": "Launch plan"}))
+        .await;
+    assert_eq!(s, 201, "{cal}");
+    let cid = enc(cal["id"].as_str().unwrap());
+
+    // A weekly series with every attendee type and no responses requested.
+    let (s, ev) = env
+        .post(
+            &format!("/v1.0/me/calendars/{cid}/events"),
+            &t,
+            json!({
+                "subject": "Launch stand-up",
+                "start": {"dateTime": "2026-06-08T09:00:00", "timeZone": "Pacific Standard Time"},
+                "end": {"dateTime": "2026-06-08T09:15:00", "timeZone": "Pacific Standard Time"},
+                "responseRequested": false,
+                "isOnlineMeeting": true,
+                "onlineMeetingProvider": "teamsForBusiness",
+                "attendees": [
+                    {"type": "required", "emailAddress": {"address": "lee@contoso.example", "name": "Lee Gu"}},
+                    {"type": "optional", "emailAddress": {"address": "megan@contoso.example", "name": "Megan Bowen"}},
+                    {"type": "resource", "emailAddress": {"address": "room.rainier@contoso.example", "name": "Rainier"}}
+                ],
+                "recurrence": {
+                    "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"], "firstDayOfWeek": "sunday"},
+                    "range": {"type": "numbered", "startDate": "2026-06-08", "numberOfOccurrences": 6}
+                }
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{ev}");
+    assert_eq!(ev["responseRequested"], false);
+    assert_eq!(ev["type"], "seriesMaster");
+    assert!(ev["onlineMeeting"]["joinUrl"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("https://teams.microsoft.com/")));
+    let types: Vec<&str> = ev["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["required", "optional", "resource"]);
+    let id = enc(ev["id"].as_str().unwrap());
+
+    // The calendar's view expands the series, in the zone asked for (IANA accepted).
+    let view = format!(
+        "/v1.0/me/calendars/{cid}/calendarView?{}",
+        q(&[
+            ("startDateTime", "2026-06-01T00:00:00Z"),
+            ("endDateTime", "2026-07-01T00:00:00Z"),
+        ])
+    );
+    let r = env
+        .request(
+            "GET",
+            &view,
+            Some(&t),
+            &[("prefer", "outlook.timezone=\"America/New_York\"")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let occ = items(&body_json(&r));
+    assert_eq!(occ.len(), 6);
+    assert!(occ
+        .iter()
+        .all(|o| o["type"] == "occurrence" && o["seriesMasterId"].is_string()));
+    assert_eq!(occ[0]["start"]["timeZone"], "America/New_York");
+    assert!(occ[0]["start"]["dateTime"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-06-08T12:00"));
+
+    // Filters the tools use on events (`/me/events` is the default calendar; this one is not).
+    let (s, v) = env
+        .get(
+            &format!(
+                "/v1.0/me/calendars/{cid}/events?{}",
+                q(&[
+                    ("$filter", "contains(subject,'stand-up')"),
+                    ("$select", "subject")
+                ])
+            ),
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().any(|e| e["subject"] == "Launch stand-up"));
+
+    // Update and delete.
+    let (s, v) = env
+        .call(
+            "PATCH",
+            &format!("/v1.0/me/events/{id}"),
+            &t,
+            Some(json!({"subject": "Launch daily", "location": {"displayName": "Rainier"}})),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["location"]["displayName"], "Rainier");
+    // All-day events need midnight boundaries.
+    let (s, v) = env
+        .post(
+            "/v1.0/me/events",
+            &t,
+            json!({"subject": "Offsite", "isAllDay": true,
+                   "start": {"dateTime": "2026-06-20T09:00:00", "timeZone": "Pacific Standard Time"},
+                   "end": {"dateTime": "2026-06-21T00:00:00", "timeZone": "Pacific Standard Time"}}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let (s, day) = env
+        .post(
+            "/v1.0/me/events",
+            &t,
+            json!({"subject": "Offsite", "isAllDay": true,
+                   "start": {"dateTime": "2026-06-20T00:00:00", "timeZone": "Pacific Standard Time"},
+                   "end": {"dateTime": "2026-06-21T00:00:00", "timeZone": "Pacific Standard Time"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{day}");
+    // Event attachments.
+    let did = enc(day["id"].as_str().unwrap());
+    let bytes = base64::engine::general_purpose::STANDARD.encode(b"agenda");
+    let (s, a) = env
+        .post(
+            &format!("/v1.0/me/events/{did}/attachments"),
+            &t,
+            json!({"@odata.type": "#microsoft.graph.fileAttachment", "name": "agenda.txt", "contentBytes": bytes}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let (s, list) = env
+        .get(&format!("/v1.0/me/events/{did}/attachments"), &t)
+        .await;
+    assert_eq!((s, items(&list).len()), (200, 1));
+    // Large files go through an upload session, as for messages.
+    let size = 3 * 1024 * 1024 + 10;
+    let (s, session) = env
+        .post(
+            &format!("/v1.0/me/events/{did}/attachments/createUploadSession"),
+            &t,
+            json!({"AttachmentItem": {"attachmentType": "file", "name": "deck.pptx", "size": size}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{session}");
+    let put = axum::http::Request::builder()
+        .method("PUT")
+        .uri(
+            session["uploadUrl"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("http://sandbox.test")
+                .unwrap(),
+        )
+        .header("content-range", format!("bytes 0-{}/{size}", size - 1))
+        .body(axum::body::Body::from(vec![1u8; size]))
+        .unwrap();
+    let r = common::send_raw(m365_sandbox::app(env.sb.clone()), put).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(header(&r, "location").contains("/Events('"));
+    let (_, list) = env
+        .get(&format!("/v1.0/me/events/{did}/attachments"), &t)
+        .await;
+    assert_eq!(items(&list).len(), 2);
+    let (s, _) = env.delete(&format!("/v1.0/me/events/{id}"), &t).await;
+    assert_eq!(s, 204);
+    let (s, v) = env.get(&format!("/v1.0/me/events/{id}"), &t).await;
+    assert_eq!((s, code(&v)), (404, "ErrorItemNotFound"));
+
+    // Reminders in a window.
+    let (s, v) = env
+        .get(
+            "/v1.0/me/reminderView(startDateTime='2026-06-01T00:00:00',endDateTime='2026-06-08T00:00:00')",
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().all(|r| r["eventSubject"].is_string()));
+}
+
+#[tokio::test]
+async fn calendar_scheduling_helpers() {
+    let env = Env::new();
+    let t = env.token(seed::ADELE_ID, CAL);
+    let (s, v) = env
+        .call(
+            "POST",
+            "/v1.0/me/calendar/getSchedule",
+            &t,
+            Some(json!({
+                "schedules": ["megan@contoso.example", "lee@contoso.example"],
+                "startTime": {"dateTime": "2026-06-02T08:00:00", "timeZone": "Pacific Standard Time"},
+                "endTime": {"dateTime": "2026-06-02T18:00:00", "timeZone": "Pacific Standard Time"},
+                "availabilityViewInterval": 60
+            })),
+            Some("outlook.timezone=\"Pacific Standard Time\""),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let sched = items(&v);
+    assert_eq!(sched.len(), 2);
+    assert_eq!(sched[0]["availabilityView"].as_str().unwrap().len(), 10);
+    assert!(sched[0]["scheduleItems"].is_array());
+    let (s, v) = env
+        .post(
+            "/v1.0/me/findMeetingTimes",
+            &t,
+            json!({
+                "attendees": [{"type": "required", "emailAddress": {"address": "lee@contoso.example"}}],
+                "timeConstraint": {"activityDomain": "work", "timeSlots": [{
+                    "start": {"dateTime": "2026-06-02T09:00:00", "timeZone": "Pacific Standard Time"},
+                    "end": {"dateTime": "2026-06-04T17:00:00", "timeZone": "Pacific Standard Time"}}]},
+                "meetingDuration": "PT30M",
+                "maxCandidates": 5
+            }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["meetingTimeSuggestions"].is_array());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contacts, people, profile, time zones and languages
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn contacts_people_profile_and_outlook_lists() {
+    let env = Env::new();
+    let t = env.token(
+        seed::ADELE_ID,
+        &[
+            "User.Read",
+            "Contacts.ReadWrite",
+            "People.Read",
+            "MailboxSettings.Read",
+        ],
+    );
+    let (s, me) = env
+        .get("/v1.0/me?$select=displayName,mail,userPrincipalName", &t)
+        .await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(me["displayName"], "Adele Vance");
+    assert_eq!(me["mail"], seed::ADELE_UPN);
+    assert_eq!(me["userPrincipalName"], seed::ADELE_UPN);
+
+    let (s, list) = env
+        .get(
+            "/v1.0/me/contacts?$top=5&$select=displayName,emailAddresses",
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(items(&list).len(), 5);
+    assert!(list["@odata.nextLink"].is_string());
+    let (s, c) = env
+        .post(
+            "/v1.0/me/contacts",
+            &t,
+            json!({"givenName": "Pavel", "surname": "Bansky", "emailAddresses": [{"address": "pavel@fabrikam.example", "name": "Pavel Bansky"}], "businessPhones": ["+1 732 555 0102"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["displayName"], "Pavel Bansky");
+    let cid = enc(c["id"].as_str().unwrap());
+    let (s, v) = env
+        .call(
+            "PATCH",
+            &format!("/v1.0/me/contacts/{cid}"),
+            &t,
+            Some(json!({"jobTitle": "Buyer"})),
+            None,
+        )
+        .await;
+    assert_eq!((s, v["jobTitle"].as_str()), (200, Some("Buyer")));
+    let (s, _) = env.get(&format!("/v1.0/me/contacts/{cid}"), &t).await;
+    assert_eq!(s, 200);
+    let (s, _) = env.delete(&format!("/v1.0/me/contacts/{cid}"), &t).await;
+    assert_eq!(s, 204);
+    let (s, v) = env.get(&format!("/v1.0/me/contacts/{cid}"), &t).await;
+    assert_eq!((s, code(&v)), (404, "ErrorItemNotFound"));
+
+    let (s, folders) = env.get("/v1.0/me/contactFolders", &t).await;
+    assert_eq!(s, 200);
+    let (s, f) = env
+        .post(
+            "/v1.0/me/contactFolders",
+            &t,
+            json!({"displayName": "Suppliers"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{f}");
+    let (s, v) = env
+        .post(
+            "/v1.0/me/contactFolders",
+            &t,
+            json!({"displayName": "Suppliers"}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, "ErrorFolderExists"));
+    let fid = enc(f["id"].as_str().unwrap());
+    let (s, inside) = env
+        .post(
+            &format!("/v1.0/me/contactFolders/{fid}/contacts"),
+            &t,
+            json!({"displayName": "Wingtip Sales", "emailAddresses": [{"address": "sales@wingtip.example"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{inside}");
+    let (s, v) = env
+        .get(&format!("/v1.0/me/contactFolders/{fid}/contacts"), &t)
+        .await;
+    assert_eq!((s, items(&v).len()), (200, 1));
+    assert!(!items(&folders).is_empty());
+
+    let (s, v) = env
+        .get(
+            &format!("/v1.0/me/people?{}", q(&[("$search", "\"megan\"")])),
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(items(&v)[0]["displayName"], "Megan Bowen");
+
+    let (s, v) = env.get("/v1.0/me/outlook/supportedTimeZones", &t).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v)
+        .iter()
+        .any(|z| z["alias"] == "Pacific Standard Time"));
+    let (s, v) = env
+        .get(
+            "/v1.0/me/outlook/supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')",
+            &t,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v)
+        .iter()
+        .any(|z| z["alias"] == "America/Los_Angeles"));
+    let (s, short) = env
+        .get(
+            "/v1.0/me/outlook/supportedTimeZones(TimeZoneStandard='Iana')",
+            &t,
+        )
+        .await;
+    assert_eq!((s, items(&short).len()), (200, items(&v).len()), "{short}");
+    let (s, v) = env.get("/v1.0/me/outlook/supportedLanguages", &t).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(items(&v).iter().any(|l| l["locale"] == "en-US"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Personal accounts
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn personal_account_answers() {
+    let env = Env::new();
+    let sam = env.token(
+        seed::PERSONAL_USER_ID,
+        &[
+            "User.Read",
+            "Mail.ReadWrite",
+            "Chat.ReadWrite",
+            "Team.ReadBasic.All",
+        ],
+    );
+    for path in ["/v1.0/me/chats", "/v1.0/me/joinedTeams"] {
+        let (s, v) = env.get(path, &sam).await;
+        assert_eq!(s, 403, "{path}");
+        assert_eq!(
+            v["error"]["message"],
+            "No authorization information present"
+        );
+    }
+    // Mail works; MailTips see everyone as external.
+    let (s, v) = env
+        .get("/v1.0/me/mailFolders/inbox/messages?$top=3", &sam)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = env
+        .post(
+            "/v1.0/me/getMailTips",
+            &sam,
+            json!({"EmailAddresses": ["jordan.lee@outlook.example"], "MailTipsOptions": "recipientScope"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(items(&v)[0]["recipientScope"], "external");
 }

@@ -1075,6 +1075,12 @@ fn event(
             ))
         }
         ["attachments"] => event_attachments(world, ctx, target, req),
+        ["attachments", "createUploadSession"] if m == Method::POST => {
+            // outlook-large-attachments.md: the same 3–150 MB sessions as for messages.
+            require_scope(ctx.principal, WRITE)?;
+            let (_, eid) = event_item_id(mailbox(world, ctx)?, target)?;
+            mail::open_upload_session(world, ctx, eid, "Events", req)
+        }
         ["attachments", aid] => event_attachment(world, ctx, target, aid, false, req),
         ["attachments", aid, "$value"] => event_attachment(world, ctx, target, aid, true, req),
         ["forward"] => {

@@ -1,6 +1,20 @@
 //! Mail: `mailFolders`, `messages` (CRUD and the send/reply/forward/move/copy actions),
 //! `sendMail`, attachments (including upload sessions) and the master category list.
 //! Sending delivers a copy to any seeded recipient's Inbox, so cross-user flows can be tested.
+//!
+//! Further rules kept here:
+//! - `DELETE messages/{id}` moves the message to Deleted Items (same immutable id); deleting it
+//!   there removes it; `permanentDelete` removes it at once. Folders behave the same way, and
+//!   distinguished folders refuse deletion.
+//! - `internetMessageHeaders` and `uniqueBody` are computed and returned only when `$select`ed;
+//!   `$expand=attachments` inlines attachments; an `itemAttachment`'s `item` needs
+//!   `$expand=microsoft.graph.itemattachment/item`; `$value` honours a single `Range`.
+//! - Hidden folders are listed only with `includeHiddenFolders=true`.
+//! - Upload sessions take 3–150 MB (`ErrorAttachmentSizeShouldNotBeLessThanMinimumSize` below).
+//! - In a shared mailbox (reached through `/users/{id}` when the router allows it) every check
+//!   asks for the `Mail.*.Shared` scope instead ([`need`]).
+//!
+//! `getMailTips` is in `mailtips`, Inbox rules in `rules`, delta in `delta`.
 
 use axum::{
     body::Bytes,
@@ -447,7 +461,7 @@ fn messages(
                 .filter(|m| folder.as_deref().is_none_or(|f| m["parentFolderId"] == f))
                 .cloned()
                 .collect();
-            let items = with_selected_extras(items, ctx, req);
+            let items = with_selected_extras(items, mb, ctx, req);
             shape::page(items, IdKind::InFolder, &MESSAGES, ctx, req)
         }
         Method::POST => {
@@ -516,10 +530,30 @@ fn remove_message(mb: &mut Mailbox, idx: usize) {
 /// `internetMessageHeaders` and `uniqueBody` come back only when `$select` names them (message
 /// resource: "Returned only on applying a $select query option"); they are derived from the stored
 /// message when asked for.
-fn with_selected_extras(mut items: Vec<Value>, ctx: &Ctx<'_>, req: &GraphRequest) -> Vec<Value> {
+fn with_selected_extras(
+    mut items: Vec<Value>,
+    mb: &Mailbox,
+    ctx: &Ctx<'_>,
+    req: &GraphRequest,
+) -> Vec<Value> {
     let Ok(q) = crate::odata::parse(req.query.as_deref(), &MESSAGES, ctx.schema) else {
         return items;
     };
+    // `$expand=attachments` (optionally with a nested `$select`): the message's attachments
+    // inline, `contentBytes` included as on Graph; an attached item's `item` stays out.
+    if let Some(e) = q.expand_items.iter().find(|e| e.name == "attachments") {
+        for m in items.iter_mut() {
+            let list: Vec<Value> = mb
+                .attachments
+                .get(m["id"].as_str().unwrap_or(""))
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| crate::odata::project(&present_attachment(a, false), e.select.as_deref()))
+                .collect();
+            m["attachments"] = Value::Array(list);
+        }
+    }
     let sel = q.select.unwrap_or_default();
     let want = |n: &str| sel.iter().any(|s| s.eq_ignore_ascii_case(n));
     let (headers, unique) = (want("internetMessageHeaders"), want("uniqueBody"));
@@ -701,7 +735,7 @@ fn message(
                 need(ctx, READ)?;
                 let mb = mailbox(world, ctx)?;
                 let idx = find_message(mb, id)?;
-                let item = with_selected_extras(vec![mb.messages[idx].clone()], ctx, req)
+                let item = with_selected_extras(vec![mb.messages[idx].clone()], mb, ctx, req)
                     .pop()
                     .unwrap_or_default();
                 shape::single(item, IdKind::InFolder, &MESSAGES, ctx, req)
@@ -1343,6 +1377,21 @@ fn create_upload_session(
     req: &GraphRequest,
 ) -> Outcome {
     need(ctx, WRITE)?;
+    let mb = mailbox(world, ctx)?;
+    let idx = find_message(mb, id)?;
+    let parent_id = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
+    open_upload_session(world, ctx, parent_id, "Messages", req)
+}
+
+/// `attachments/createUploadSession` on a message or event (`collection`: `Messages` or
+/// `Events`, as in the Outlook URL of the final `Location`), after the caller checked access.
+pub fn open_upload_session(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    parent_id: String,
+    collection: &str,
+    req: &GraphRequest,
+) -> Outcome {
     let body = req.json()?;
     ctx.schema.check_action_body(
         "Collection(microsoft.graph.attachment)",
@@ -1382,9 +1431,6 @@ fn create_upload_session(
             "The attachment exceeds the 150 MB limit.",
         ));
     }
-    let mb = mailbox(world, ctx)?;
-    let idx = find_message(mb, id)?;
-    let parent_id = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
     let token = crate::server::new_id();
     let expires = ctx.now + chrono::Duration::minutes(15);
     world.uploads.insert(
@@ -1405,6 +1451,7 @@ fn create_upload_session(
                 .unwrap_or(false),
             received: Vec::new(),
             expires: expires.timestamp(),
+            collection: collection.to_string(),
         },
     );
     // 201 Created, as in outlook-large-attachments.md step 1.
@@ -1426,12 +1473,16 @@ pub async fn upload_chunk(
     body: Bytes,
 ) -> Response {
     let now = state.now();
+    let base = state.base_url.clone();
     let mut world = state.world();
-    into_response(upload(&mut world, &token, &method, &headers, &body, now))
+    into_response(upload(
+        &mut world, &base, &token, &method, &headers, &body, now,
+    ))
 }
 
 fn upload(
     world: &mut World,
+    base_url: &str,
     token: &str,
     method: &Method,
     headers: &HeaderMap,
@@ -1520,14 +1571,27 @@ fn upload(
     if let Some(m) = mb
         .messages
         .iter_mut()
+        .chain(mb.events.iter_mut())
         .find(|m| m["id"] == s.parent_id.as_str())
     {
         m["hasAttachments"] = json!(true);
     }
+    // Graph's Location points into the Outlook REST API, the attachment id in `Attachments('…')`
+    // (outlook-large-attachments.md, step 3).
+    let tenant = world
+        .user(&s.user_id)
+        .map(|u| u.tenant_id.clone())
+        .unwrap_or_default();
     Ok(Reply::no_content()
         .header(
             "Location",
-            format!("/v1.0/me/messages/{}/attachments/{aid}", s.parent_id),
+            format!(
+                "{}/api/v2.0/Users('{}@{tenant}')/{}('{}')/Attachments('{aid}')",
+                base_url.trim_end_matches('/'),
+                s.user_id,
+                s.collection,
+                s.parent_id
+            ),
         )
         .with_status(201))
 }

@@ -86,7 +86,16 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
         .tenant(&caller_tenant)
         .map(|t| t.domain.clone())
         .unwrap_or_default();
-    let sender_internal_to = |tenant: &str| tenant == caller_tenant;
+    // A personal account has no organisation: every recipient is external.
+    let personal = world
+        .user(&ctx.principal.user_id)
+        .is_some_and(|u| u.kind == crate::store::AccountKind::Personal);
+    let caller_domain = if personal {
+        String::new()
+    } else {
+        caller_domain
+    };
+    let sender_internal_to = |tenant: &str| !personal && tenant == caller_tenant;
     let mut out = Vec::new();
     for address in addresses {
         let mut tip = Map::new();

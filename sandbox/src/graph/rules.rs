@@ -48,6 +48,12 @@ pub fn handle(
     tail: &[&str],
     req: &GraphRequest,
 ) -> Outcome {
+    // Like mailboxSettings, another mailbox's rules are out of reach of delegated scopes.
+    if ctx.user_id != ctx.principal.user_id {
+        return Err(GraphError::access_denied(
+            "Access is denied. Check credentials and try again.",
+        ));
+    }
     let mb = mailbox(world, ctx)?;
     let fid = folder_id(mb, folder)?;
     if mb.well_known_folders.get("inbox") != Some(&fid) {
