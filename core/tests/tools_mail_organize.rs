@@ -892,14 +892,13 @@ async fn message_rules_create_and_delete() {
     );
     assert_eq!(r["sequence"], 9);
 
-    let no_cond = h
-        .call(
-            "create_message_rule",
-            json!({"name": "All", "mark_as_read": true}),
-        )
-        .await
-        .err();
-    assert!(no_cond.text.contains("condition"), "{}", no_cond.text);
+    for args in [
+        json!({"name": "All", "mark_as_read": true}),
+        json!({"name": "All", "mark_as_read": true, "sent_to_me": false, "has_attachments": false}),
+    ] {
+        let no_cond = h.call("create_message_rule", args).await.err();
+        assert!(no_cond.text.contains("condition"), "{}", no_cond.text);
+    }
     let no_action = h
         .call(
             "create_message_rule",

@@ -48,12 +48,12 @@ pub struct Args {
     /// Condition: the body contains one of these words or phrases.
     #[serde(default)]
     pub body_contains: Vec<String>,
-    /// Condition: the user is a To recipient.
+    /// Condition (when true): the user is a To recipient. Default false (no condition).
     #[serde(default)]
-    pub sent_to_me: Option<bool>,
-    /// Condition: the message has attachments.
+    pub sent_to_me: bool,
+    /// Condition (when true): the message has attachments. Default false (no condition).
     #[serde(default)]
-    pub has_attachments: Option<bool>,
+    pub has_attachments: bool,
     /// Condition: the message has this importance.
     #[serde(default)]
     pub importance: Option<Importance>,
@@ -135,11 +135,12 @@ pub fn conditions(args: &Args) -> Result<Value, ToolError> {
     if !body.is_empty() {
         c.insert("bodyContains".into(), json!(body));
     }
-    if let Some(s) = args.sent_to_me {
-        c.insert("sentToMe".into(), json!(s));
+    // false is Graph's "no condition", so only true is sent.
+    if args.sent_to_me {
+        c.insert("sentToMe".into(), json!(true));
     }
-    if let Some(h) = args.has_attachments {
-        c.insert("hasAttachments".into(), json!(h));
+    if args.has_attachments {
+        c.insert("hasAttachments".into(), json!(true));
     }
     if let Some(i) = args.importance {
         let i = match i {
@@ -349,7 +350,7 @@ mod tests {
             name: "x".into(),
             from_addresses: vec!["a@b.example".into()],
             subject_contains: vec![" invoice ".into()],
-            sent_to_me: Some(true),
+            sent_to_me: true,
             importance: Some(Importance::High),
             ..Args::default()
         };
