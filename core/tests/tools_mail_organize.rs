@@ -69,7 +69,8 @@ async fn folder_id(h: &Harness, well_known_or_id: &str) -> String {
 }
 
 async fn message(h: &Harness, id: &str, select: &str) -> (u16, Value) {
-    h.graph_get(&format!("{}?$select={select}", msg_path(id))).await
+    h.graph_get(&format!("{}?$select={select}", msg_path(id)))
+        .await
 }
 
 /// The highest `seq` logged so far. (`Harness::mark` + `Harness::requests` skip the first request
@@ -110,7 +111,10 @@ async fn move_message_to_well_known_and_named_folders() {
 
     let mark = log_mark(&h);
     let out = h
-        .call("move_message", json!({"message_ids": [id], "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": [id], "folder": "archive"}),
+        )
         .await
         .ok();
     assert_eq!(out.structured["changed"][0]["id"], id.as_str());
@@ -123,7 +127,11 @@ async fn move_message_to_well_known_and_named_folders() {
     let reqs = since(&h, mark);
     assert_graph_hygiene(&reqs);
     let calls = graph_calls(&reqs);
-    assert_eq!(calls.len(), 1, "a well-known folder needs no lookup: {calls:?}");
+    assert_eq!(
+        calls.len(),
+        1,
+        "a well-known folder needs no lookup: {calls:?}"
+    );
     assert_eq!(calls[0].method, "POST");
     assert_eq!(calls[0].path, format!("/v1.0{}/move", msg_path(&id)));
     assert!(!calls[0].path.contains('+') && !calls[0].path[20..].contains("=="));
@@ -172,7 +180,11 @@ async fn move_message_errors() {
         )
         .await
         .err();
-    assert!(unknown.text.contains("list_mail_folders"), "{}", unknown.text);
+    assert!(
+        unknown.text.contains("list_mail_folders"),
+        "{}",
+        unknown.text
+    );
 
     let gone = h
         .call(
@@ -199,13 +211,19 @@ async fn move_message_errors() {
     assert!(partial.text.contains("Not changed"), "{}", partial.text);
 
     let none = h
-        .call("move_message", json!({"message_ids": [], "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": [], "folder": "archive"}),
+        )
         .await
         .err();
     assert!(none.text.contains("message_ids"), "{}", none.text);
     let many: Vec<String> = (0..21).map(|i| format!("id{i}")).collect();
     let too_many = h
-        .call("move_message", json!({"message_ids": many, "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": many, "folder": "archive"}),
+        )
         .await
         .err();
     assert!(too_many.text.contains("message_ids"), "{}", too_many.text);
@@ -219,9 +237,16 @@ async fn move_message_errors() {
     assert!(extra.text.contains("permanent"), "{}", extra.text);
 
     // Without Mail.ReadWrite Graph refuses; the message names the permission.
-    let ro = Harness::with(seed::ADELE_ID, &["User.Read", "Mail.Read"], h.deployment.clone());
+    let ro = Harness::with(
+        seed::ADELE_ID,
+        &["User.Read", "Mail.Read"],
+        h.deployment.clone(),
+    );
     let denied = ro
-        .call("move_message", json!({"message_ids": [id], "folder": "archive"}))
+        .call(
+            "move_message",
+            json!({"message_ids": [id], "folder": "archive"}),
+        )
         .await
         .err();
     assert!(denied.text.contains("Mail.ReadWrite"), "{}", denied.text);
@@ -234,7 +259,10 @@ async fn copy_message_makes_a_new_copy() {
     let id = id_of(&msgs[0]);
     let mark = log_mark(&h);
     let out = h
-        .call("copy_message", json!({"message_ids": [id], "folder": "archive"}))
+        .call(
+            "copy_message",
+            json!({"message_ids": [id], "folder": "archive"}),
+        )
         .await
         .ok();
     let copy = out.structured["changed"][0]["newId"]
@@ -307,7 +335,10 @@ async fn mark_read_uses_one_batch_for_several_ids() {
     assert_eq!(m["isRead"], true);
 
     let gone = h
-        .call("mark_read", json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}))
+        .call(
+            "mark_read",
+            json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}),
+        )
         .await
         .err();
     assert!(gone.text.contains("Not found"), "{}", gone.text);
@@ -339,7 +370,10 @@ async fn set_flag_with_due_date_in_the_mailbox_zone() {
         m["flag"]["dueDateTime"]["timeZone"],
         "Pacific Standard Time"
     );
-    assert_eq!(m["flag"]["startDateTime"]["dateTime"], "2026-06-01T00:00:00");
+    assert_eq!(
+        m["flag"]["startDateTime"]["dateTime"],
+        "2026-06-01T00:00:00"
+    );
 
     h.call("set_flag", json!({"message_ids": [id], "flag": "complete"}))
         .await
@@ -408,7 +442,11 @@ async fn set_categories_add_remove_replace_and_warn() {
         )
         .await
         .ok();
-    assert!(out.structured.get("warnings").is_none(), "{}", out.structured);
+    assert!(
+        out.structured.get("warnings").is_none(),
+        "{}",
+        out.structured
+    );
     let reqs = since(&h, mark);
     assert_graph_hygiene(&reqs);
     assert_eq!(batches(&reqs), 1);
@@ -477,7 +515,10 @@ async fn set_categories_add_remove_replace_and_warn() {
     assert_eq!(m["categories"], json!([]));
 
     let bad = h
-        .call("set_categories", json!({"message_ids": [id], "categories": []}))
+        .call(
+            "set_categories",
+            json!({"message_ids": [id], "categories": []}),
+        )
         .await
         .err();
     assert!(bad.text.contains("categories"), "{}", bad.text);
@@ -510,7 +551,11 @@ async fn mail_folders_create_rename_delete() {
     let (status, f) = h
         .graph_get(&format!(
             "{}?$select=displayName",
-            GraphPath::me().segment("mailFolders").id(&top_id).unwrap().as_str()
+            GraphPath::me()
+                .segment("mailFolders")
+                .id(&top_id)
+                .unwrap()
+                .as_str()
         ))
         .await;
     assert_eq!(status, 200);
@@ -549,7 +594,11 @@ async fn mail_folders_create_rename_delete() {
         )
         .await
         .err();
-    assert!(no_parent.text.contains("list_mail_folders"), "{}", no_parent.text);
+    assert!(
+        no_parent.text.contains("list_mail_folders"),
+        "{}",
+        no_parent.text
+    );
 
     // Rename by display name.
     let renamed = h
@@ -564,10 +613,23 @@ async fn mail_folders_create_rename_delete() {
     let (_, f) = h
         .graph_get(&format!(
             "{}?$select=displayName",
-            GraphPath::me().segment("mailFolders").id(&top_id).unwrap().as_str()
+            GraphPath::me()
+                .segment("mailFolders")
+                .id(&top_id)
+                .unwrap()
+                .as_str()
         ))
         .await;
     assert_eq!(f["displayName"], "Invoices (2026)");
+    // The top-level "Newsletters" folder exists: renaming onto it is refused with a clear text.
+    let clash = h
+        .call(
+            "rename_mail_folder",
+            json!({"folder": top_id, "new_name": "newsletters"}),
+        )
+        .await
+        .err();
+    assert!(clash.text.contains("already named"), "{}", clash.text);
     let mark = log_mark(&h);
     let wk = h
         .call(
@@ -585,13 +647,20 @@ async fn mail_folders_create_rename_delete() {
         )
         .await
         .err();
-    assert!(missing.text.contains("list_mail_folders"), "{}", missing.text);
+    assert!(
+        missing.text.contains("list_mail_folders"),
+        "{}",
+        missing.text
+    );
 
     // Delete by id, with a message inside.
     let msg = id_of(&inbox(&h, 1).await[0]);
-    h.call("move_message", json!({"message_ids": [msg], "folder": top_id}))
-        .await
-        .ok();
+    h.call(
+        "move_message",
+        json!({"message_ids": [msg], "folder": top_id}),
+    )
+    .await
+    .ok();
     let mark = log_mark(&h);
     let deleted = h
         .call("delete_mail_folder", json!({"folder": top_id}))
@@ -605,9 +674,20 @@ async fn mail_folders_create_rename_delete() {
     let enc = GraphPath::me().segment("mailFolders").id(&top_id).unwrap();
     assert_eq!(reqs.last().unwrap().method, "DELETE");
     assert_eq!(reqs.last().unwrap().path, format!("/v1.0{}", enc.as_str()));
-    assert!(reqs[0].query.as_deref().unwrap_or("").contains("select"));
-    let (status, _) = h.graph_get(&format!("{}?$select=id", enc.as_str())).await;
-    assert_eq!(status, 404);
+    // The folder and the Deleted Items id were read in one $batch, each with $select.
+    assert_eq!(batches(&reqs), 1);
+    let reads: Vec<_> = reqs.iter().filter(|r| r.batch.is_some()).collect();
+    assert_eq!(reads.len(), 2);
+    assert!(reads
+        .iter()
+        .all(|r| r.method == "GET" && r.query.as_deref().unwrap_or("").contains("select")));
+    // In Deleted Items, recoverable.
+    let bin = folder_id(&h, "deleteditems").await;
+    let (status, f) = h
+        .graph_get(&format!("{}?$select=parentFolderId", enc.as_str()))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(f["parentFolderId"], bin.as_str());
 
     let mark = log_mark(&h);
     for wk in ["inbox", "Sent Items", "deleteditems"] {
@@ -625,11 +705,55 @@ async fn mail_folders_create_rename_delete() {
         .await
         .err();
     assert!(refused.text.contains("built-in"), "{}", refused.text);
+    // Deleting it again from Deleted Items would be for good: refused here.
+    let mark = log_mark(&h);
     let again = h
         .call("delete_mail_folder", json!({"folder": top_id}))
         .await
         .err();
-    assert!(again.text.contains("Not found"), "{}", again.text);
+    assert!(
+        again.text.contains("already in Deleted Items"),
+        "{}",
+        again.text
+    );
+    assert!(since(&h, mark)
+        .iter()
+        .all(|r| r.method == "GET" || r.path == "/v1.0/$batch"));
+    let (status, _) = h.graph_get(&format!("{}?$select=id", enc.as_str())).await;
+    assert_eq!(status, 200, "still there");
+    let missing = h
+        .call(
+            "delete_mail_folder",
+            json!({"folder": "AAMkAGI2TG93AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/missing="}),
+        )
+        .await
+        .err();
+    assert!(missing.text.contains("Not found"), "{}", missing.text);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn delete_mail_folder_from_deleted_items_when_permanent_delete_is_allowed() {
+    let h = Harness::with(
+        seed::ADELE_ID,
+        ALL_SCOPES,
+        deployment(&[("TOOL_PRESET", "draft"), ("PERMANENT_DELETE", "true")]),
+    );
+    let created = h
+        .call(
+            "create_mail_folder",
+            json!({"name": "Scratch", "parent_folder": "deleteditems"}),
+        )
+        .await
+        .ok();
+    let id = created.structured["id"].as_str().unwrap().to_owned();
+    let out = h
+        .call("delete_mail_folder", json!({"folder": id}))
+        .await
+        .ok();
+    assert!(out.text.contains("gone for good"), "{}", out.text);
+    let enc = GraphPath::me().segment("mailFolders").id(&id).unwrap();
+    let (status, _) = h.graph_get(&format!("{}?$select=id", enc.as_str())).await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -677,10 +801,7 @@ async fn create_category_with_a_preset_colour() {
         &["User.Read", "Mail.ReadWrite", "MailboxSettings.Read"],
         h.deployment.clone(),
     );
-    let denied = ro
-        .call("create_category", json!({"name": "Y"}))
-        .await
-        .err();
+    let denied = ro.call("create_category", json!({"name": "Y"})).await.err();
     assert!(
         denied.text.contains("MailboxSettings.ReadWrite"),
         "{}",
@@ -771,14 +892,13 @@ async fn message_rules_create_and_delete() {
     );
     assert_eq!(r["sequence"], 9);
 
-    let no_cond = h
-        .call(
-            "create_message_rule",
-            json!({"name": "All", "mark_as_read": true}),
-        )
-        .await
-        .err();
-    assert!(no_cond.text.contains("condition"), "{}", no_cond.text);
+    for args in [
+        json!({"name": "All", "mark_as_read": true}),
+        json!({"name": "All", "mark_as_read": true, "sent_to_me": false, "has_attachments": false}),
+    ] {
+        let no_cond = h.call("create_message_rule", args).await.err();
+        assert!(no_cond.text.contains("condition"), "{}", no_cond.text);
+    }
     let no_action = h
         .call(
             "create_message_rule",
@@ -794,7 +914,11 @@ async fn message_rules_create_and_delete() {
         )
         .await
         .err();
-    assert!(bad_folder.text.contains("list_mail_folders"), "{}", bad_folder.text);
+    assert!(
+        bad_folder.text.contains("list_mail_folders"),
+        "{}",
+        bad_folder.text
+    );
 
     // Delete.
     let mark = log_mark(&h);
@@ -845,7 +969,11 @@ async fn forwarding_rules_follow_the_send_policy() {
         ]),
     );
     let refused = h.call("create_message_rule", rule).await.err();
-    assert!(refused.text.contains("elsewhere.example"), "{}", refused.text);
+    assert!(
+        refused.text.contains("elsewhere.example"),
+        "{}",
+        refused.text
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -894,17 +1022,34 @@ async fn update_mailbox_settings_replies_hours_zone_language() {
     let patch = reqs.iter().find(|r| r.method == "PATCH").unwrap();
     assert_eq!(patch.path, "/v1.0/me/mailboxSettings");
     let (_, s) = h
-        .graph_get("/me/mailboxSettings?$select=automaticRepliesSetting,workingHours,timeZone,language")
+        .graph_get(
+            "/me/mailboxSettings?$select=automaticRepliesSetting,workingHours,timeZone,language",
+        )
         .await;
     let auto = &s["automaticRepliesSetting"];
     assert_eq!(auto["status"], "scheduled");
     assert_eq!(auto["externalAudience"], "contactsOnly");
-    assert_eq!(auto["scheduledStartDateTime"]["dateTime"], "2026-07-01T00:00:00");
-    assert_eq!(auto["scheduledEndDateTime"]["dateTime"], "2026-07-15T12:00:00");
-    assert_eq!(auto["scheduledStartDateTime"]["timeZone"], "Eastern Standard Time");
-    assert_eq!(auto["internalReplyMessage"], "Away until 15 July.<br>Ask Megan.");
+    assert_eq!(
+        auto["scheduledStartDateTime"]["dateTime"],
+        "2026-07-01T00:00:00"
+    );
+    assert_eq!(
+        auto["scheduledEndDateTime"]["dateTime"],
+        "2026-07-15T12:00:00"
+    );
+    assert_eq!(
+        auto["scheduledStartDateTime"]["timeZone"],
+        "Eastern Standard Time"
+    );
+    assert_eq!(
+        auto["internalReplyMessage"],
+        "Away until 15 July.<br>Ask Megan."
+    );
     assert_eq!(s["workingHours"]["startTime"], "08:30:00.0000000");
-    assert_eq!(s["workingHours"]["timeZone"]["name"], "Eastern Standard Time");
+    assert_eq!(
+        s["workingHours"]["timeZone"]["name"],
+        "Eastern Standard Time"
+    );
     assert_eq!(s["workingHours"]["daysOfWeek"].as_array().unwrap().len(), 5);
     assert_eq!(s["timeZone"], "Eastern Standard Time");
     assert_eq!(s["language"]["locale"], "en-GB");
@@ -961,7 +1106,10 @@ async fn update_mailbox_settings_replies_hours_zone_language() {
     }
     assert!(since(&h, mark).is_empty(), "argument errors make no calls");
     let e = h
-        .call("update_mailbox_settings", json!({"time_zone": "Mars/Olympus Mons"}))
+        .call(
+            "update_mailbox_settings",
+            json!({"time_zone": "Mars/Olympus Mons"}),
+        )
         .await
         .err();
     assert!(e.text.contains("time_zone"), "{}", e.text);
@@ -1032,7 +1180,10 @@ async fn delete_message_moves_to_deleted_items() {
     assert_eq!(status, 200);
 
     let gone = h
-        .call("delete_message", json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}))
+        .call(
+            "delete_message",
+            json!({"message_ids": ["AAMkAGI2TG93AAA/missing="]}),
+        )
         .await
         .err();
     assert!(gone.text.contains("Not found"), "{}", gone.text);
@@ -1063,8 +1214,102 @@ async fn delete_message_permanently_when_configured() {
         reqs[0].path,
         format!("/v1.0{}/permanentDelete", msg_path(&id))
     );
+    assert!(reqs[0].body.is_none(), "permanentDelete takes no body");
+    assert!(!reqs[0].headers.contains_key("content-type"));
     let (status, _) = message(&h, &id, "id").await;
     assert_eq!(status, 404);
+
+    // Several: one $batch of bodiless POSTs.
+    let ids: Vec<String> = inbox(&h, 2).await.iter().map(id_of).collect();
+    let mark = log_mark(&h);
+    h.call(
+        "delete_message",
+        json!({"message_ids": ids, "permanent": true}),
+    )
+    .await
+    .ok();
+    let reqs = since(&h, mark);
+    assert_eq!(batches(&reqs), 1);
+    let subs: Vec<_> = reqs.iter().filter(|r| r.batch.is_some()).collect();
+    assert_eq!(subs.len(), 2);
+    for (s, id) in subs.iter().zip(&ids) {
+        assert_eq!(s.path, format!("/v1.0{}/permanentDelete", msg_path(id)));
+        assert!(s.body.is_none());
+        let (status, _) = message(&h, id, "id").await;
+        assert_eq!(status, 404);
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn shared_mailbox_messages_are_organised_with_the_shared_permission() {
+    let h = Harness::new();
+    let root = GraphPath::user(seed::SUPPORT_UPN).unwrap();
+    let (status, list) = h
+        .graph_get(&format!(
+            "{}/mailFolders/inbox/messages?$select=id&$top=2",
+            root.as_str()
+        ))
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let ids: Vec<String> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    let mark = log_mark(&h);
+    h.call(
+        "mark_read",
+        json!({"message_ids": [ids[0]], "read": false, "mailbox": seed::SUPPORT_UPN}),
+    )
+    .await
+    .ok();
+    let reqs = since(&h, mark);
+    let path = GraphPath::user(seed::SUPPORT_UPN)
+        .unwrap()
+        .segment("messages")
+        .id(&ids[0])
+        .unwrap();
+    assert_eq!(reqs[0].path, format!("/v1.0{}", path.as_str()));
+    assert!(reqs[0]
+        .path
+        .starts_with("/v1.0/users/support%40contoso.example/"));
+    let (_, m) = h
+        .graph_get(&format!("{}?$select=isRead", path.as_str()))
+        .await;
+    assert_eq!(m["isRead"], false);
+    h.call(
+        "move_message",
+        json!({"message_ids": [ids[1]], "folder": "archive", "mailbox": seed::SUPPORT_UPN}),
+    )
+    .await
+    .ok();
+
+    let no_shared = Harness::with(
+        seed::ADELE_ID,
+        &["User.Read", "Mail.ReadWrite"],
+        h.deployment.clone(),
+    );
+    let denied = no_shared
+        .call(
+            "mark_read",
+            json!({"message_ids": [ids[0]], "mailbox": seed::SUPPORT_UPN}),
+        )
+        .await
+        .err();
+    assert!(
+        denied.text.contains("Mail.ReadWrite.Shared"),
+        "{}",
+        denied.text
+    );
+    let bad = h
+        .call(
+            "mark_read",
+            json!({"message_ids": [ids[0]], "mailbox": "support"}),
+        )
+        .await
+        .err();
+    assert!(bad.text.contains("mailbox"), "{}", bad.text);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -1096,8 +1341,86 @@ async fn presets_register_only_what_they_allow() {
         if name.starts_with("delete_") || *name == "update_mailbox_settings" {
             assert!(a.destructive, "{name}");
         }
-        if ["mark_read", "set_flag", "set_categories", "rename_mail_folder"].contains(name) {
+        if [
+            "mark_read",
+            "set_flag",
+            "set_categories",
+            "rename_mail_folder",
+        ]
+        .contains(name)
+        {
             assert!(a.idempotent, "{name}");
         }
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn twenty_messages_stay_within_batch_limits() {
+    let h = Harness::new();
+    let ids: Vec<String> = inbox(&h, 20).await.iter().map(id_of).collect();
+    // Adding reads the master list and 20 messages (21 reads: two batches), then writes.
+    let mark = log_mark(&h);
+    let out = h
+        .call(
+            "set_categories",
+            json!({"message_ids": ids, "categories": ["Travel"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(out.structured["changed"].as_array().unwrap().len(), 20);
+    let reqs = since(&h, mark);
+    assert_graph_hygiene(&reqs);
+    let mut per_batch = std::collections::BTreeMap::new();
+    for r in reqs.iter().filter(|r| r.batch.is_some()) {
+        *per_batch.entry(r.batch.clone().unwrap().0).or_insert(0) += 1;
+    }
+    assert!(per_batch.values().all(|n| *n <= 20), "{per_batch:?}");
+    assert_eq!(
+        per_batch.values().sum::<usize>(),
+        21 + reqs.iter().filter(|r| r.method == "PATCH").count()
+    );
+    for id in &ids {
+        let (_, m) = message(&h, id, "categories").await;
+        assert!(
+            m["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "Travel"),
+            "{m}"
+        );
+    }
+    // And mark_read with 20 ids is one batch of 20 PATCHes.
+    let mark = log_mark(&h);
+    h.call("mark_read", json!({"message_ids": ids})).await.ok();
+    let reqs = since(&h, mark);
+    assert_eq!(batches(&reqs), 1);
+    assert_eq!(reqs.iter().filter(|r| r.method == "PATCH").count(), 20);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_throttled_sub_request_is_reported_with_its_wait() {
+    use m365_sandbox::admin::{Fault, FaultConfig};
+    let h = Harness::new();
+    let ids: Vec<String> = inbox(&h, 2).await.iter().map(id_of).collect();
+    h.sb.controls.set_faults(FaultConfig {
+        script: vec![Fault::Throttle],
+        retry_after_seconds: Some(7),
+        path_prefix: Some(msg_path(&ids[1])),
+        ..FaultConfig::default()
+    });
+    let out = h
+        .call("mark_read", json!({"message_ids": ids, "read": false}))
+        .await
+        .ok();
+    h.sb.controls.set_faults(FaultConfig::default());
+    assert_eq!(out.structured["changed"][0]["id"], ids[0].as_str());
+    assert_eq!(out.structured["failed"][0]["id"], ids[1].as_str());
+    let why = out.structured["failed"][0]["error"].as_str().unwrap();
+    assert!(
+        why.contains("throttling") && why.contains("7 seconds"),
+        "{why}"
+    );
+    let (_, m) = message(&h, &ids[0], "isRead").await;
+    assert_eq!(m["isRead"], false);
 }

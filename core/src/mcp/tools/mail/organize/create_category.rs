@@ -110,7 +110,9 @@ pub struct CreateCategory;
 async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Category> {
     let name = args.name.trim().to_owned();
     if name.is_empty() {
-        return Err(ToolError::invalid_argument("name: give the category a name"));
+        return Err(ToolError::invalid_argument(
+            "name: give the category a name",
+        ));
     }
     if name.chars().count() > 255 {
         return Err(ToolError::invalid_argument("name: at most 255 characters"));
@@ -118,7 +120,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Category> {
     let color = args
         .color
         .map_or_else(|| "none".to_owned(), |c| format!("preset{}", c.index()));
-    let path = GraphPath::me().segment("outlook").segment("masterCategories");
+    let path = GraphPath::me()
+        .segment("outlook")
+        .segment("masterCategories");
     let created = cx
         .send(&GraphRequest::post(
             path,
@@ -174,7 +178,11 @@ the list). Example: {\"name\":\"Project Alpha\",\"color\":\"preset7\"}",
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Category>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Category>> {
         Box::pin(run(args, cx))
     }
 }

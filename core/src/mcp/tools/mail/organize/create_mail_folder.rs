@@ -44,7 +44,9 @@ pub struct Folder {
 pub fn folder_name(field: &str, name: &str) -> Result<String, ToolError> {
     let n = name.trim();
     if n.is_empty() {
-        return Err(ToolError::invalid_argument(format!("{field}: give the folder a name")));
+        return Err(ToolError::invalid_argument(format!(
+            "{field}: give the folder a name"
+        )));
     }
     if n.chars().count() > 255 {
         return Err(ToolError::invalid_argument(format!(
@@ -60,7 +62,12 @@ pub struct CreateMailFolder;
 async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Folder> {
     let name = folder_name("name", &args.name)?;
     let root = mailbox_root(args.mailbox.as_deref())?;
-    let parent = match args.parent_folder.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let parent = match args
+        .parent_folder
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(p) => Some(resolve_folder(cx, &root, p).await?),
         None => None,
     };
@@ -127,7 +134,11 @@ message if a folder of that name already exists there. Example: \
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Folder>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Folder>> {
         Box::pin(run(args, cx))
     }
 }

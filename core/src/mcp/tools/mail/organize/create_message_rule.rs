@@ -48,12 +48,12 @@ pub struct Args {
     /// Condition: the body contains one of these words or phrases.
     #[serde(default)]
     pub body_contains: Vec<String>,
-    /// Condition: the user is a To recipient.
+    /// Condition (when true): the user is a To recipient. Default false (no condition).
     #[serde(default)]
-    pub sent_to_me: Option<bool>,
-    /// Condition: the message has attachments.
+    pub sent_to_me: bool,
+    /// Condition (when true): the message has attachments. Default false (no condition).
     #[serde(default)]
-    pub has_attachments: Option<bool>,
+    pub has_attachments: bool,
     /// Condition: the message has this importance.
     #[serde(default)]
     pub importance: Option<Importance>,
@@ -93,9 +93,15 @@ pub struct Rule {
 }
 
 fn phrases(field: &str, list: &[String]) -> Result<Vec<String>, ToolError> {
-    let out: Vec<String> = list.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+    let out: Vec<String> = list
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
     if out.len() != list.len() {
-        return Err(ToolError::invalid_argument(format!("{field}: an entry is empty")));
+        return Err(ToolError::invalid_argument(format!(
+            "{field}: an entry is empty"
+        )));
     }
     Ok(out)
 }
@@ -129,11 +135,12 @@ pub fn conditions(args: &Args) -> Result<Value, ToolError> {
     if !body.is_empty() {
         c.insert("bodyContains".into(), json!(body));
     }
-    if let Some(s) = args.sent_to_me {
-        c.insert("sentToMe".into(), json!(s));
+    // false is Graph's "no condition", so only true is sent.
+    if args.sent_to_me {
+        c.insert("sentToMe".into(), json!(true));
     }
-    if let Some(h) = args.has_attachments {
-        c.insert("hasAttachments".into(), json!(h));
+    if args.has_attachments {
+        c.insert("hasAttachments".into(), json!(true));
     }
     if let Some(i) = args.importance {
         let i = match i {
@@ -163,7 +170,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Rule> {
     let conditions = conditions(&args)?;
     let forward = addresses("forward_to", &args.forward_to)?;
     let categories = phrases("categories", &args.categories)?;
-    let folder_arg = args.move_to_folder.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let folder_arg = args
+        .move_to_folder
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty());
     if folder_arg.is_none() && !args.mark_as_read && categories.is_empty() && forward.is_empty() {
         return Err(ToolError::invalid_argument(
             "give at least one action: move_to_folder, mark_as_read, categories or forward_to",
@@ -188,7 +199,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Rule> {
     }
 
     let me = GraphPath::me();
-    let rules = me.clone().segment("mailFolders").segment("inbox").segment("messageRules");
+    let rules = me
+        .clone()
+        .segment("mailFolders")
+        .segment("inbox")
+        .segment("messageRules");
     let folder = match folder_arg {
         Some(f) => Some(resolve_folder(cx, &me, f).await?),
         None => None,
@@ -258,8 +273,14 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Rule> {
     let rule = Rule {
         id: str_field(&created, "id").unwrap_or_default(),
         name: str_field(&created, "displayName").unwrap_or(name),
-        sequence: created.get("sequence").and_then(Value::as_u64).unwrap_or(sequence),
-        enabled: created.get("isEnabled").and_then(Value::as_bool).unwrap_or(args.enabled),
+        sequence: created
+            .get("sequence")
+            .and_then(Value::as_u64)
+            .unwrap_or(sequence),
+        enabled: created
+            .get("isEnabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(args.enabled),
     };
     let mut what = Vec::new();
     if let Some(f) = folder_arg {
@@ -310,7 +331,11 @@ not touch mail already received (use move_message for that). Example: \
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Rule>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Rule>> {
         Box::pin(run(args, cx))
     }
 }
@@ -325,12 +350,15 @@ mod tests {
             name: "x".into(),
             from_addresses: vec!["a@b.example".into()],
             subject_contains: vec![" invoice ".into()],
-            sent_to_me: Some(true),
+            sent_to_me: true,
             importance: Some(Importance::High),
             ..Args::default()
         };
         let c = conditions(&a).unwrap();
-        assert_eq!(c["fromAddresses"][0]["emailAddress"]["address"], "a@b.example");
+        assert_eq!(
+            c["fromAddresses"][0]["emailAddress"]["address"],
+            "a@b.example"
+        );
         assert_eq!(c["subjectContains"], json!(["invoice"]));
         assert_eq!(c["sentToMe"], true);
         assert_eq!(c["importance"], "high");
@@ -340,6 +368,9 @@ mod tests {
             from_addresses: vec!["Megan".into()],
             ..Args::default()
         };
-        assert!(conditions(&bad).unwrap_err().message.contains("from_addresses"));
+        assert!(conditions(&bad)
+            .unwrap_err()
+            .message
+            .contains("from_addresses"));
     }
 }

@@ -1,14 +1,16 @@
 //! `delete_mail_folder`: a folder the user created, with its contents, into Deleted Items.
 //!
-//! Graph: `GET /me/mailFolders/{id}` (name and counts, to say what goes) then
+//! Graph: `GET /me/mailFolders/{id}` (name, counts and parent, to say what goes) with
+//! `GET /me/mailFolders/deleteditems` in one `$batch`, then
 //! `DELETE /me/mailFolders/{id}` (mailfolder-delete; the folder moves to Deleted Items). Built-in
 //! folders are refused by name before any call, and by Graph's 403
-//! `ErrorDeleteDistinguishedFolder` when given by id.
+//! `ErrorDeleteDistinguishedFolder` when given by id. A folder already in Deleted Items would be
+//! removed for good, so that is refused unless the deployment allows permanent deletion.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::refuse_well_known;
+use super::{refuse_well_known, send_each};
 use crate::graph::{GraphRequest, LocalBoxFuture};
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
@@ -53,19 +55,43 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<DeletedFolder> {
     let root = mailbox_root(args.mailbox.as_deref())?;
     let id = resolve_folder(cx, &root, &args.folder).await?;
     let path = root
+        .clone()
         .segment("mailFolders")
         .id(&id)
         .map_err(|_| ToolError::invalid_argument("folder is not a valid folder id"))?;
-    let info = cx
-        .call(
-            &GraphRequest::get(path.clone()).select(&[
+    // The folder (name, counts, parent) and the Deleted Items id, in one $batch.
+    let bin = root.segment("mailFolders").segment("deleteditems");
+    let reads = vec![
+        (
+            "folder".to_owned(),
+            GraphRequest::get(path.clone()).select(&[
                 "id",
                 "displayName",
+                "parentFolderId",
                 "totalItemCount",
                 "childFolderCount",
             ]),
-        )
-        .await?;
+        ),
+        ("bin".to_owned(), GraphRequest::get(bin).select(&["id"])),
+    ];
+    let mut info = Value::Null;
+    let mut bin_id = None;
+    for (key, result) in send_each(cx, reads).await? {
+        match (key.as_str(), result) {
+            ("folder", r) => info = r.map_err(|e| cx.graph_error(&e))?,
+            (_, Ok(b)) => bin_id = str_field(&b, "id"),
+            (_, Err(_)) => {}
+        }
+    }
+    // Deleting a folder that is already in Deleted Items removes it from the mailbox.
+    let in_bin = bin_id.is_some() && str_field(&info, "parentFolderId") == bin_id;
+    if in_bin && !cx.deployment().permanent_delete {
+        return Err(ToolError::new(format!(
+            "{:?} is already in Deleted Items; deleting it there would remove it for good, which this server \
+             does not allow. The user can empty Deleted Items in Outlook.",
+            str_field(&info, "displayName").unwrap_or_else(|| args.folder.trim().to_owned())
+        )));
+    }
     cx.send(&GraphRequest::delete(path)).await.map_err(|e| {
         if e.code == "ErrorDeleteDistinguishedFolder" {
             distinguished(args.folder.trim())
@@ -81,9 +107,16 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<DeletedFolder> {
         child_folder_count: count("childFolderCount"),
     };
     let text = format!(
-        "Deleted folder {:?} with {} message(s) and {} subfolder(s); Outlook keeps it in Deleted Items \
-         until that is emptied. id: {}",
-        deleted.name, deleted.message_count, deleted.child_folder_count, deleted.id
+        "Deleted folder {:?} with {} message(s) and {} subfolder(s); {}. id: {}",
+        deleted.name,
+        deleted.message_count,
+        deleted.child_folder_count,
+        if in_bin {
+            "it was in Deleted Items, so it is gone for good"
+        } else {
+            "Outlook keeps it in Deleted Items until that is emptied"
+        },
+        deleted.id
     );
     Ok(Reply::new(text, deleted))
 }
@@ -102,7 +135,8 @@ Example: {\"folder\":\"Old projects\"}",
         annotations: ToolAnnotations {
             read_only: false,
             destructive: true,
-            idempotent: true,
+            // Where permanent deletion is allowed, a second call removes it from Deleted Items.
+            idempotent: false,
             open_world: true,
         },
         scopes: &["Mail.ReadWrite", "Mail.ReadWrite.Shared"],

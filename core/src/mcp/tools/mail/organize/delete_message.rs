@@ -8,7 +8,9 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{message_ids, message_path, send_each, Changed, MessagesChanged};
+use super::{
+    message_ids, message_path, send_each, send_each_without_body, Changed, MessagesChanged,
+};
 use crate::graph::{GraphRequest, LocalBoxFuture};
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
@@ -50,11 +52,18 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessagesChanged> {
         let request = if args.permanent {
             GraphRequest::post(path.segment("permanentDelete"), json!({}))
         } else {
-            GraphRequest::post(path.segment("move"), json!({ "destinationId": "deleteditems" }))
+            GraphRequest::post(
+                path.segment("move"),
+                json!({ "destinationId": "deleteditems" }),
+            )
         };
         requests.push((id.clone(), request));
     }
-    let results = send_each(cx, requests).await?;
+    let results = if args.permanent {
+        send_each_without_body(cx, requests).await?
+    } else {
+        send_each(cx, requests).await?
+    };
     let permanent = args.permanent;
     let outcome = MessagesChanged::collect(cx, results, |id, v: &Value| Changed {
         new_id: if permanent { None } else { str_field(v, "id") },

@@ -35,7 +35,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<DeletedRule> {
         .segment("inbox")
         .segment("messageRules")
         .id(id)
-        .map_err(|_| ToolError::invalid_argument("rule_id: pass the id list_message_rules returned"))?;
+        .map_err(|_| {
+            ToolError::invalid_argument("rule_id: pass the id list_message_rules returned")
+        })?;
     cx.send(&GraphRequest::delete(path)).await.map_err(|e| {
         if e.status == 404 {
             ToolError::new(format!(

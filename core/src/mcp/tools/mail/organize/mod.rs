@@ -21,7 +21,8 @@ pub mod update_mailbox_settings;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::graph::batch::Batch;
+use crate::graph::batch::{Batch, SubRequest};
+use crate::graph::request::parse_response;
 use crate::graph::request::MAX_BATCH_REQUESTS;
 use crate::graph::{GraphError, GraphPath, GraphRequest};
 use crate::mcp::tool::{ToolContext, ToolError};
@@ -71,10 +72,9 @@ pub fn message_ids(ids: &[String]) -> Result<Vec<String>, ToolError> {
 
 /// `{root}/messages/{id}` with the id percent-encoded.
 pub fn message_path(root: &GraphPath, id: &str) -> Result<GraphPath, ToolError> {
-    root.clone()
-        .segment("messages")
-        .id(id)
-        .map_err(|_| ToolError::invalid_argument(format!("message_ids: {id:?} is not a valid message id")))
+    root.clone().segment("messages").id(id).map_err(|_| {
+        ToolError::invalid_argument(format!("message_ids: {id:?} is not a valid message id"))
+    })
 }
 
 /// Sends one request per key: directly when there is one, otherwise in `$batch`es of at most
@@ -83,20 +83,56 @@ pub async fn send_each(
     cx: &ToolContext<'_>,
     requests: Vec<(String, GraphRequest)>,
 ) -> Result<Vec<(String, Result<Value, GraphError>)>, ToolError> {
+    send_each_with(cx, requests, false).await
+}
+
+/// [`send_each`] for POST actions that take no request body (`permanentDelete`: "Don't supply
+/// a request body"): the body and its `Content-Type` are left out.
+pub async fn send_each_without_body(
+    cx: &ToolContext<'_>,
+    requests: Vec<(String, GraphRequest)>,
+) -> Result<Vec<(String, Result<Value, GraphError>)>, ToolError> {
+    send_each_with(cx, requests, true).await
+}
+
+async fn send_each_with(
+    cx: &ToolContext<'_>,
+    requests: Vec<(String, GraphRequest)>,
+    no_body: bool,
+) -> Result<Vec<(String, Result<Value, GraphError>)>, ToolError> {
+    let not_content_type = |(k, _): &(String, String)| !k.eq_ignore_ascii_case("content-type");
     if requests.len() == 1 {
         let (key, request) = requests.into_iter().next().expect("one request");
-        let result = cx.send(&request).await;
+        let result = if no_body {
+            let mut http = request.to_http(cx.graph_base_url());
+            http.body = None;
+            http.headers.retain(not_content_type);
+            match cx.graph().send(http).await {
+                Ok(response) => parse_response(&response),
+                Err(e) => Err(GraphError::transport(&e)),
+            }
+        } else {
+            cx.send(&request).await
+        };
         return Ok(vec![(key, result)]);
     }
     let mut out = Vec::with_capacity(requests.len());
     for chunk in requests.chunks(MAX_BATCH_REQUESTS) {
         let mut batch = Batch::new();
         for (i, (_, request)) in chunk.iter().enumerate() {
+            let mut sub = SubRequest::from_graph((i + 1).to_string(), request);
+            if no_body {
+                sub.body = None;
+                sub.headers.retain(not_content_type);
+            }
             batch = batch
-                .add(&(i + 1).to_string(), request)
+                .push(sub)
                 .map_err(|e| ToolError::new(format!("Could not build the $batch: {e}.")))?;
         }
-        let reply = cx.send_batch(&batch).await.map_err(|e| cx.graph_error(&e))?;
+        let reply = cx
+            .send_batch(&batch)
+            .await
+            .map_err(|e| cx.graph_error(&e))?;
         for (i, (key, _)) in chunk.iter().enumerate() {
             out.push((key.clone(), reply.result(&(i + 1).to_string())));
         }
@@ -250,8 +286,15 @@ pub fn local_date_time(field: &str, value: &str, default_time: &str) -> Result<S
         ))
     };
     let b = v.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if b.len() < 10
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+    {
         return Err(bad());
     }
     let month: u32 = v[5..7].parse().map_err(|_| bad())?;
@@ -273,7 +316,11 @@ pub fn local_date_time(field: &str, value: &str, default_time: &str) -> Result<S
 pub fn clock_time(t: &str) -> Option<String> {
     let t = t.split('.').next().unwrap_or(t);
     let parts: Vec<&str> = t.split(':').collect();
-    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|c| c.is_ascii_digit())) {
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
         return None;
     }
     let h: u32 = parts[0].parse().ok()?;
@@ -301,7 +348,12 @@ pub fn utc_date(secs: u64) -> String {
 pub fn strings(v: &Value, key: &str) -> Vec<String> {
     v.get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -85,7 +85,11 @@ create_mail_folder. Example: {\"folder\":\"Projects\",\"new_name\":\"Projects 20
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Folder>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Folder>> {
         Box::pin(run(args, cx))
     }
 }

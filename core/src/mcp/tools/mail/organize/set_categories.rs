@@ -53,8 +53,12 @@ pub fn apply(mode: Mode, current: &[String], wanted: &[String]) -> Vec<String> {
     let has = |list: &[String], name: &str| list.iter().any(|c| c.eq_ignore_ascii_case(name));
     let mut out: Vec<String> = Vec::new();
     let base: &[String] = if mode == Mode::Replace { &[] } else { current };
-    for c in base.iter().chain(if mode == Mode::Remove { [].iter() } else { wanted.iter() }) {
-        if !has(&out, c) && !(mode == Mode::Remove && has(wanted, c)) {
+    for c in base.iter().chain(if mode == Mode::Remove {
+        [].iter()
+    } else {
+        wanted.iter()
+    }) {
+        if !(has(&out, c) || mode == Mode::Remove && has(wanted, c)) {
             out.push(c.clone());
         }
     }

@@ -8,7 +8,9 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{local_date_time, message_ids, message_path, send_each, utc_date, Changed, MessagesChanged};
+use super::{
+    local_date_time, message_ids, message_path, send_each, utc_date, Changed, MessagesChanged,
+};
 use crate::graph::{GraphRequest, LocalBoxFuture};
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
@@ -69,11 +71,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessagesChanged> {
     let root = mailbox_root(args.mailbox.as_deref())?;
     let due = match (&args.due, args.flag) {
         (Some(d), FlagState::Flagged) => Some(local_date_time("due", d, "17:00:00")?),
-        (Some(_), _) => {
-            return Err(ToolError::invalid_argument(
-                "due: a due date only goes with flag \"flagged\"; omit it for complete or not_flagged",
-            ))
-        }
+        (Some(_), _) => return Err(ToolError::invalid_argument(
+            "due: a due date only goes with flag \"flagged\"; omit it for complete or not_flagged",
+        )),
         (None, _) => None,
     };
     let tz = match due {
@@ -81,11 +81,7 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessagesChanged> {
         None => None,
     };
     let today = utc_date(cx.now_secs());
-    let flag = flag_body(
-        args.flag,
-        due.as_deref().zip(tz.as_deref()),
-        &today,
-    );
+    let flag = flag_body(args.flag, due.as_deref().zip(tz.as_deref()), &today);
     let mut requests = Vec::with_capacity(ids.len());
     for id in &ids {
         requests.push((

@@ -141,7 +141,10 @@ pub struct SettingsUpdated {
 pub fn reply_html(text: &str) -> String {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
-    if ["</", "<br", "<p>", "<div", "<html"].iter().any(|m| lower.contains(m)) {
+    if ["</", "<br", "<p>", "<div", "<html"]
+        .iter()
+        .any(|m| lower.contains(m))
+    {
         return t.to_owned();
     }
     let escaped = t
@@ -173,7 +176,11 @@ pub fn match_zone(name: &str, lists: &[Value]) -> Option<String> {
 
 /// Checks time zone names against Graph's lists (one `$batch`); names are returned in Graph's
 /// spelling. When the lists cannot be read the names go to Graph as given.
-async fn check_zones(cx: &ToolContext<'_>, names: &[(&str, &str)]) -> Result<Vec<String>, ToolError> {
+async fn check_zones(
+    cx: &ToolContext<'_>,
+    names: &[(&str, &str)],
+) -> Result<Vec<String>, ToolError> {
+    // Functions returning collections of complex values: no $select.
     let outlook = GraphPath::me().segment("outlook");
     let reads = vec![
         (
@@ -182,9 +189,9 @@ async fn check_zones(cx: &ToolContext<'_>, names: &[(&str, &str)]) -> Result<Vec
         ),
         (
             "iana".to_owned(),
-            GraphRequest::get(
-                outlook.segment("supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')"),
-            ),
+            GraphRequest::get(outlook.segment(
+                "supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')",
+            )),
         ),
     ];
     let lists: Vec<Value> = send_each(cx, reads)
@@ -242,12 +249,17 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<SettingsUpdated> {
     let hours = match &args.working_hours {
         Some(w) => {
             if w.days.is_empty() {
-                return Err(ToolError::invalid_argument("working_hours.days: name at least one day"));
+                return Err(ToolError::invalid_argument(
+                    "working_hours.days: name at least one day",
+                ));
             }
             let bad = |f: &str, v: &str| {
-                ToolError::invalid_argument(format!("working_hours.{f}: {v:?} is not a time such as 09:00"))
+                ToolError::invalid_argument(format!(
+                    "working_hours.{f}: {v:?} is not a time such as 09:00"
+                ))
             };
-            let start = clock_time(w.start_time.trim()).ok_or_else(|| bad("start_time", &w.start_time))?;
+            let start =
+                clock_time(w.start_time.trim()).ok_or_else(|| bad("start_time", &w.start_time))?;
             let end = clock_time(w.end_time.trim()).ok_or_else(|| bad("end_time", &w.end_time))?;
             if end <= start {
                 return Err(ToolError::invalid_argument(
@@ -283,7 +295,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<SettingsUpdated> {
     if let Some(tz) = &args.time_zone {
         zone_args.push(("time_zone", tz.as_str()));
     }
-    if let Some(tz) = args.working_hours.as_ref().and_then(|w| w.time_zone.as_deref()) {
+    if let Some(tz) = args
+        .working_hours
+        .as_ref()
+        .and_then(|w| w.time_zone.as_deref())
+    {
         zone_args.push(("working_hours.time_zone", tz));
     }
     let zones = if zone_args.is_empty() {
@@ -328,8 +344,14 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<SettingsUpdated> {
                 ));
             }
             let tz = mailbox_tz.clone().unwrap_or_else(|| "UTC".to_owned());
-            s.insert("scheduledStartDateTime".into(), json!({"dateTime": start, "timeZone": tz}));
-            s.insert("scheduledEndDateTime".into(), json!({"dateTime": end, "timeZone": tz}));
+            s.insert(
+                "scheduledStartDateTime".into(),
+                json!({"dateTime": start, "timeZone": tz}),
+            );
+            s.insert(
+                "scheduledEndDateTime".into(),
+                json!({"dateTime": end, "timeZone": tz}),
+            );
         }
         if let Some(m) = &a.internal_message {
             s.insert("internalReplyMessage".into(), json!(reply_html(m)));
@@ -382,7 +404,8 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<SettingsUpdated> {
         out.language = Some(l.trim().to_owned());
     }
     let path = GraphPath::me().segment("mailboxSettings");
-    cx.call(&GraphRequest::patch(path, Value::Object(body))).await?;
+    cx.call(&GraphRequest::patch(path, Value::Object(body)))
+        .await?;
     if new_tz.is_some() {
         cx.forget_mailbox_time_zone().await;
     }
@@ -449,7 +472,10 @@ mod tests {
 
     #[test]
     fn replies_become_html_and_locales_are_checked() {
-        assert_eq!(reply_html("Away\nBack <soon> & well"), "Away<br>Back &lt;soon&gt; &amp; well");
+        assert_eq!(
+            reply_html("Away\nBack <soon> & well"),
+            "Away<br>Back &lt;soon&gt; &amp; well"
+        );
         assert_eq!(reply_html("<p>Away</p>"), "<p>Away</p>");
         assert!(valid_locale("en-US"));
         assert!(valid_locale("de"));
@@ -460,15 +486,24 @@ mod tests {
 
     #[test]
     fn zones_match_alias_or_display_name() {
-        let lists = vec![json!({"value": [
-            {"alias": "Pacific Standard Time", "displayName": "(UTC-08:00) Pacific Time (US & Canada)"}
-        ]}), json!({"value": [{"alias": "America/Los_Angeles", "displayName": "America/Los_Angeles"}]})];
-        assert_eq!(match_zone("pacific standard time", &lists).as_deref(), Some("Pacific Standard Time"));
+        let lists = vec![
+            json!({"value": [
+                {"alias": "Pacific Standard Time", "displayName": "(UTC-08:00) Pacific Time (US & Canada)"}
+            ]}),
+            json!({"value": [{"alias": "America/Los_Angeles", "displayName": "America/Los_Angeles"}]}),
+        ];
+        assert_eq!(
+            match_zone("pacific standard time", &lists).as_deref(),
+            Some("Pacific Standard Time")
+        );
         assert_eq!(
             match_zone("(UTC-08:00) Pacific Time (US & Canada)", &lists).as_deref(),
             Some("Pacific Standard Time")
         );
-        assert_eq!(match_zone("america/los_angeles", &lists).as_deref(), Some("America/Los_Angeles"));
+        assert_eq!(
+            match_zone("america/los_angeles", &lists).as_deref(),
+            Some("America/Los_Angeles")
+        );
         assert_eq!(match_zone("Mars/Olympus", &lists), None);
     }
 }
