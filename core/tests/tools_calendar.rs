@@ -752,6 +752,10 @@ async fn draft_events_send_nothing_and_list_the_intended_attendees() {
         .await
         .ok();
     assert_eq!(u.structured["notified"], json!(["megan@contoso.example"]));
+    assert_eq!(u.structured["showAs"], "busy");
+    assert!(u.text.contains("This was a draft"), "{}", u.text);
+    let got = h.call("get_event", json!({"event_id": id})).await.ok();
+    assert_eq!(got.structured["body"], "Numbers for Q3.");
     h.become_user(seed::MEGAN_ID, ALL_SCOPES);
     let megan = h
         .call(
@@ -1165,6 +1169,21 @@ async fn find_meeting_times_and_get_schedule_use_the_zone_and_report_unknowns() 
         .await
         .err();
     assert!(e.text.contains("work or school"), "{}", e.text);
+    // A Teams link is not available on a personal calendar: the event is created, and the
+    // reply says there is no link.
+    let c = p
+        .call(
+            "create_event",
+            json!({"subject": "Call with Jordan", "start": "2026-06-08T18:00", "teams_meeting": true}),
+        )
+        .await
+        .ok();
+    assert!(c.structured.get("joinUrl").is_none());
+    assert!(
+        c.structured["notes"][0].as_str().unwrap().contains("Teams"),
+        "{}",
+        c.text
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -1291,10 +1310,7 @@ async fn reminders_calendars_and_attachments() {
         .await
         .ok();
     assert_eq!(added.structured["attachment"]["name"], "agenda.txt");
-    assert_eq!(
-        added.structured["attachment"]["size"].as_u64().unwrap() > 0,
-        true
-    );
+    assert!(added.structured["attachment"]["size"].as_u64().unwrap() > 0);
     let post = h
         .requests(mark)
         .into_iter()

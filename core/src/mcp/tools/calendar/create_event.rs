@@ -485,6 +485,9 @@ impl Saved {
     }
 }
 
+/// How the note a draft carries in its body begins (update_event removes it).
+pub const DRAFT_NOTE_START: &str = "[Draft: invitations not sent yet.";
+
 /// The note a draft carries in its body.
 pub fn draft_note(attendees: &[Value]) -> String {
     let list: Vec<String> = attendees

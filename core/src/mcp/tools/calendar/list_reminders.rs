@@ -104,7 +104,7 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Reminders> {
                 .collect()
         })
         .unwrap_or_default();
-    reminders.sort_by(|a, b| a.0.cmp(&b.0));
+    reminders.sort_by_key(|r| r.0);
     let reminders: Vec<Reminder> = reminders.into_iter().map(|(_, r)| r).collect();
     let mut text = format!(
         "Reminders firing {} ({zone}): {}",

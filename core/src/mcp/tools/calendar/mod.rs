@@ -761,7 +761,7 @@ mod tests {
 
     #[test]
     fn times_parse_without_offsets_only() {
-        assert_eq!(LocalTime::parse("2026-06-02").unwrap().1, true);
+        assert!(LocalTime::parse("2026-06-02").unwrap().1);
         assert_eq!(t("2026-06-02T09:30").graph(), "2026-06-02T09:30:00");
         assert_eq!(t("2026-06-02 09:30:15").graph(), "2026-06-02T09:30:15");
         assert_eq!(

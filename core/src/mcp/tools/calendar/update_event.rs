@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::create_event::{
     attendees_json, recurrence_json, reminder_json, RecurrenceArg, Saved, ShowAs, Times,
+    DRAFT_NOTE_START,
 };
 use super::{event_path, graph_time, prefer_zone, send_event, zone_or_mailbox, LocalTime};
 use crate::graph::{GraphRequest, LocalBoxFuture};
@@ -96,7 +97,18 @@ const READ_FIELDS: &[&str] = &[
     "isOrganizer",
     "attendees",
     "type",
+    "body",
+    "showAs",
 ];
+
+/// The description without create_event's draft note, if it had one.
+pub fn strip_draft_note(content: &str) -> Option<String> {
+    let start = content.find(DRAFT_NOTE_START)?;
+    let end = content[start..].find(']').map(|i| start + i + 1)?;
+    let mut out = content[..start].trim_end().to_owned();
+    out.push_str(&content[end..]);
+    Some(out)
+}
 
 #[derive(Debug, Default)]
 pub struct UpdateEvent;
@@ -256,6 +268,26 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Saved> {
         }
         body["attendees"] = json!(list);
     }
+    // A draft from create_event becomes a meeting: its note goes, and it stops being tentative.
+    if !new_invites.is_empty() && args.body.is_none() {
+        let content = cur
+            .pointer("/body/content")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if let Some(cleaned) = strip_draft_note(content) {
+            let kind = cur
+                .pointer("/body/contentType")
+                .and_then(Value::as_str)
+                .unwrap_or("html");
+            body["body"] = json!({"contentType": kind, "content": cleaned});
+            if args.show_as.is_none()
+                && cur.get("showAs").and_then(Value::as_str) == Some("tentative")
+            {
+                body["showAs"] = json!("busy");
+            }
+            notes.push("This was a draft: its note was removed from the description and it is now shown as busy.".into());
+        }
+    }
     if let Some(rec) = &args.recurrence {
         let start = times
             .map(|t| t.start)
@@ -368,6 +400,16 @@ mod tests {
 
     fn cur(start: &str, end: &str, all_day: bool) -> Value {
         json!({"isAllDay": all_day, "start": {"dateTime": start}, "end": {"dateTime": end}})
+    }
+
+    #[test]
+    fn draft_notes_are_stripped() {
+        let html = "<html><body><p>Numbers for Q3.<br><br>[Draft: invitations not sent yet. Intended attendees: a@b.example (required)]</p></body></html>";
+        assert_eq!(
+            strip_draft_note(html).unwrap(),
+            "<html><body><p>Numbers for Q3.<br><br></p></body></html>"
+        );
+        assert_eq!(strip_draft_note("no note"), None);
     }
 
     #[test]
