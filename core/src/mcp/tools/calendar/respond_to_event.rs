@@ -165,7 +165,8 @@ occurrence; the series id the whole series. Example: {\"event_id\":\"AAMk...\",\
         annotations: ToolAnnotations {
             read_only: false,
             destructive: false,
-            idempotent: true,
+            // A repeated answer sends the organiser another response message.
+            idempotent: false,
             open_world: true,
         },
         scopes: &["Calendars.ReadWrite"],
