@@ -69,6 +69,12 @@ async fn a_new_york_weekly_meeting_moves_in_london_between_the_dst_switches() {
         assert_eq!(created.structured["start"], "2026-01-06T11:00");
         assert_eq!(created.structured["timeZone"], zone);
         assert_eq!(created.structured["recurrence"], "seriesMaster");
+        assert_eq!(
+            created.structured["repeats"],
+            format!(
+                "weekly on tuesday, every 1 week(s), from 2026-01-06 until 2026-12-29 ({zone})"
+            )
+        );
     }
     // March: the US switches on the 8th, the UK on the 29th; in between the meeting is at 15:00
     // in London instead of 16:00.

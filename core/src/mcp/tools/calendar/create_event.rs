@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::get_event::Attendee;
+use super::get_event::{describe_recurrence, Attendee};
 use super::{
     attendee_address, calendar_root, event_error, local_arg, zone_or_mailbox, EventSummary,
     LocalTime, WEEKDAYS,
@@ -428,6 +428,9 @@ pub struct Saved {
     /// The Teams join link, when one was added.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_url: Option<String>,
+    /// The series' pattern in words, for a recurring event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<String>,
     /// Created as a draft: nothing was sent.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
@@ -454,6 +457,7 @@ impl Saved {
                 .unwrap_or_default(),
             notified: Vec::new(),
             join_url: e.get("onlineMeeting").and_then(|m| str_field(m, "joinUrl")),
+            repeats: e.get("recurrence").and_then(describe_recurrence),
             draft: false,
             notes: Vec::new(),
         }
@@ -462,6 +466,9 @@ impl Saved {
     pub fn to_text(&self, verb: &str) -> String {
         let e = &self.event;
         let mut out = format!("{verb} {:?}: {} ({})", e.subject, e.when(), self.time_zone);
+        if let Some(r) = &self.repeats {
+            out.push_str(&format!("\nRepeats: {r}"));
+        }
         if let Some(l) = &e.location {
             out.push_str(&format!("\nWhere: {l}"));
         }
