@@ -658,6 +658,32 @@ async fn create_event_invites_adds_teams_and_never_defaults_to_utc() {
         pairs(&[("2026-06-03T17:00", "2026-06-03T17:30")])
     );
 
+    // A mailbox whose zone is UTC (or unset) gets its times read as UTC, and is told so.
+    let utc = Harness::new();
+    let store: &dyn m365_core::store::UserStore = &utc.store;
+    store.put("mailbox_time_zone", json!("UTC")).await.unwrap();
+    let c = utc
+        .call(
+            "create_event",
+            json!({"subject": "x", "start": "2026-06-03T10:00"}),
+        )
+        .await
+        .ok();
+    assert_eq!(c.structured["timeZone"], "UTC");
+    assert!(
+        c.structured["notes"][0].as_str().unwrap().contains("UTC"),
+        "{}",
+        c.text
+    );
+    let c = utc
+        .call(
+            "create_event",
+            json!({"subject": "x", "start": "2026-06-03T10:00", "time_zone": "UTC"}),
+        )
+        .await
+        .ok();
+    assert!(c.structured.get("notes").is_none(), "{}", c.text);
+
     for (args, field) in [
         (
             json!({"subject": "x", "start": "2026-06-03T10:00", "time_zone": "Mars/Olympus"}),
@@ -1051,6 +1077,20 @@ async fn respond_to_event_answers_invitations_and_explains_refusals() {
         .await
         .ok();
     assert_eq!(r.structured["response"], "declined");
+    // A meeting its organiser cancelled: nothing to answer, but it can be deleted.
+    let cancelled = find(&h, seed::fixtures::CANCELLED_SUBJECT).await;
+    assert_eq!(cancelled["cancelled"], true, "{cancelled}");
+    let cid = cancelled["id"].as_str().unwrap();
+    let e = h
+        .call(
+            "respond_to_event",
+            json!({"event_id": cid, "response": "accept"}),
+        )
+        .await
+        .err();
+    assert!(e.text.contains("cancelled by its organiser"), "{}", e.text);
+    let d = h.call("delete_event", json!({"event_id": cid})).await.ok();
+    assert_eq!(d.structured["action"], "removed");
     let e = h
         .call(
             "respond_to_event",

@@ -492,6 +492,11 @@ impl Saved {
     }
 }
 
+/// Said when times given without time_zone were read as UTC because that is the mailbox zone.
+pub const UTC_NOTE: &str =
+    "The times were read as UTC because the mailbox time zone is UTC (or not set). If the \
+user meant another zone, update the event with time_zone.";
+
 /// How the note a draft carries in its body begins (update_event removes it).
 pub const DRAFT_NOTE_START: &str = "[Draft: invitations not sent yet.";
 
@@ -595,6 +600,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Saved> {
              need a work or school account)."
                 .into(),
         );
+    }
+    if args.time_zone.is_none() && zone == "UTC" {
+        saved.notes.push(UTC_NOTE.into());
     }
     let text = saved.to_text("Created");
     Ok(Reply::new(text, saved))

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::create_event::{
     attendees_json, recurrence_json, reminder_json, RecurrenceArg, Saved, ShowAs, Times,
-    DRAFT_NOTE_START,
+    DRAFT_NOTE_START, UTC_NOTE,
 };
 use super::{event_path, graph_time, prefer_zone, send_event, zone_or_mailbox, LocalTime};
 use crate::graph::{GraphRequest, LocalBoxFuture};
@@ -357,6 +357,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Saved> {
     }
     if !args.remove_attendees.is_empty() {
         notes.push("Removed attendees are sent a cancellation.".into());
+    }
+    if args.time_zone.is_none() && zone == "UTC" && times.is_some() {
+        notes.push(UTC_NOTE.into());
     }
     saved.notes.extend(notes);
     Ok(Reply::new(saved.to_text("Updated"), saved))
