@@ -306,16 +306,14 @@ impl Times {
                     e
                 }
             };
-            let end = LocalTime::from_graph(&last.date_string())
-                .unwrap_or(last)
-                .plus_days(1);
+            let end = last.day().plus_days(1);
             if end <= s {
                 return Err(ToolError::invalid_argument(
                     "end: the last day is before the start day",
                 ));
             }
             return Ok(Self {
-                start: LocalTime::from_graph(&s.date_string()).unwrap_or(s),
+                start: s.day(),
                 end,
                 all_day: true,
             });

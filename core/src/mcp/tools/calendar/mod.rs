@@ -23,7 +23,7 @@ pub mod update_event;
 pub mod zones;
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::graph::{GraphError, GraphPath, GraphRequest};
 use crate::mcp::tool::{ToolContext, ToolError};
@@ -236,6 +236,14 @@ impl LocalTime {
 
     pub fn weekday_name(self) -> &'static str {
         WEEKDAYS[self.weekday()]
+    }
+
+    /// Midnight at the start of the same day.
+    pub fn day(self) -> Self {
+        Self {
+            days: self.days,
+            secs: 0,
+        }
     }
 
     pub fn is_midnight(self) -> bool {
@@ -729,14 +737,10 @@ pub fn events_text(header: &str, events: &[EventSummary], next_cursor: Option<&s
     out
 }
 
-/// Graph's `recipient` with a name when we have one.
-pub fn recipient(address: &str) -> Value {
-    json!({ "emailAddress": { "address": address } })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn t(s: &str) -> LocalTime {
         LocalTime::parse(s).unwrap().0

@@ -11,7 +11,7 @@ use super::create_event::{
     attendees_json, recurrence_json, reminder_json, RecurrenceArg, Saved, ShowAs, Times,
     DRAFT_NOTE_START, UTC_NOTE,
 };
-use super::{event_path, graph_time, prefer_zone, send_event, zone_or_mailbox, LocalTime};
+use super::{event_path, graph_time, prefer_zone, send_event, zone_or_mailbox};
 use crate::graph::{GraphRequest, LocalBoxFuture};
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
@@ -131,16 +131,14 @@ fn new_times(args: &Args, cur: &Value) -> Result<Option<Times>, ToolError> {
     if all_day {
         let s = match &args.start {
             Some(s) => super::local_arg("start", s)?.0,
-            None => LocalTime::from_graph(&cs.date_string()).unwrap_or(cs),
+            None => cs.day(),
         };
         let end = match &args.end {
             Some(e) => e.clone(),
             None => {
                 // Keep the number of days.
                 let cur_last = if was_all_day { ce.plus_days(-1) } else { ce };
-                let days = (LocalTime::from_graph(&cur_last.date_string()).unwrap_or(cur_last))
-                    .minutes_since(LocalTime::from_graph(&cs.date_string()).unwrap_or(cs))
-                    / 1440;
+                let days = cur_last.day().minutes_since(cs.day()) / 1440;
                 s.plus_days(days.max(0)).date_string()
             }
         };
