@@ -114,11 +114,8 @@ impl ShowAs {
 pub enum Pattern {
     Daily,
     Weekly,
-    /// The same day number every month (the start's).
     AbsoluteMonthly,
-    /// The same weekday of the same week every month, e.g. the second Tuesday.
     RelativeMonthly,
-    /// The same date every year (the start's).
     AbsoluteYearly,
 }
 
@@ -157,6 +154,8 @@ pub enum WeekOfMonth {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecurrenceArg {
+    /// absolute_monthly: the start's day number each month; relative_monthly: e.g. the second
+    /// Tuesday each month; absolute_yearly: the start's date each year.
     pub pattern: Pattern,
     /// Every N days/weeks/months/years. Default 1.
     #[serde(default)]
