@@ -229,8 +229,7 @@ impl Harness {
 
     /// The sandbox's request log from `since` (a `seq`; 0 for all).
     pub fn requests(&self, since: u64) -> Vec<RecordedRequest> {
-        // The sandbox's `requests_since` is exclusive (`seq > since`); `since` here is inclusive.
-        self.sb.controls.requests_since(since.saturating_sub(1))
+        self.sb.controls.requests_since(since)
     }
 
     /// The last logged request's `seq` (0 before any), to pass to [`Harness::requests`] after a
