@@ -25,23 +25,93 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { tool: "get_profile", args: "{}", raw: Some("/me") },
-    Case { tool: "list_messages", args: r#"{"limit":25}"#, raw: Some("/me/mailFolders/inbox/messages?$top=25") },
-    Case { tool: "search_messages", args: r#"{"query":"invoice","limit":10}"#, raw: Some("/me/messages?$search=%22invoice%22&$top=10") },
-    Case { tool: "get_message", args: r#"{"id":"$MESSAGE"}"#, raw: Some("/me/messages/$MESSAGE") },
-    Case { tool: "get_thread", args: r#"{"id":"$MESSAGE"}"#, raw: None },
-    Case { tool: "list_attachments", args: r#"{"message_id":"$ATTACH_MESSAGE"}"#, raw: Some("/me/messages/$ATTACH_MESSAGE/attachments") },
-    Case { tool: "list_mail_folders", args: "{}", raw: Some("/me/mailFolders?$top=100") },
-    Case { tool: "list_categories", args: "{}", raw: Some("/me/outlook/masterCategories") },
-    Case { tool: "get_mailbox_settings", args: "{}", raw: Some("/me/mailboxSettings") },
-    Case { tool: "list_message_rules", args: "{}", raw: Some("/me/mailFolders/inbox/messageRules") },
-    Case { tool: "list_drafts", args: "{}", raw: Some("/me/mailFolders/drafts/messages?$top=25") },
-    Case { tool: "list_calendars", args: "{}", raw: Some("/me/calendars") },
-    Case { tool: "list_events", args: r#"{"start":"2026-06-01","end":"2026-06-08"}"#, raw: Some("/me/calendarView?startDateTime=2026-06-01T00:00:00Z&endDateTime=2026-06-08T00:00:00Z") },
-    Case { tool: "list_contacts", args: "{}", raw: Some("/me/contacts?$top=25") },
-    Case { tool: "lookup_people", args: r#"{"name":"Megan"}"#, raw: Some("/me/people?$search=Megan") },
-    Case { tool: "list_joined_teams", args: "{}", raw: Some("/me/joinedTeams") },
-    Case { tool: "list_chats", args: "{}", raw: Some("/me/chats") },
+    Case {
+        tool: "get_profile",
+        args: "{}",
+        raw: Some("/me"),
+    },
+    Case {
+        tool: "list_messages",
+        args: r#"{"limit":25}"#,
+        raw: Some("/me/mailFolders/inbox/messages?$top=25"),
+    },
+    Case {
+        tool: "search_messages",
+        args: r#"{"query":"invoice","limit":10}"#,
+        raw: Some("/me/messages?$search=%22invoice%22&$top=10"),
+    },
+    Case {
+        tool: "get_message",
+        args: r#"{"id":"$MESSAGE"}"#,
+        raw: Some("/me/messages/$MESSAGE"),
+    },
+    Case {
+        tool: "get_thread",
+        args: r#"{"id":"$MESSAGE"}"#,
+        raw: None,
+    },
+    Case {
+        tool: "list_attachments",
+        args: r#"{"message_id":"$ATTACH_MESSAGE"}"#,
+        raw: Some("/me/messages/$ATTACH_MESSAGE/attachments"),
+    },
+    Case {
+        tool: "list_mail_folders",
+        args: "{}",
+        raw: Some("/me/mailFolders?$top=100"),
+    },
+    Case {
+        tool: "list_categories",
+        args: "{}",
+        raw: Some("/me/outlook/masterCategories"),
+    },
+    Case {
+        tool: "get_mailbox_settings",
+        args: "{}",
+        raw: Some("/me/mailboxSettings"),
+    },
+    Case {
+        tool: "list_message_rules",
+        args: "{}",
+        raw: Some("/me/mailFolders/inbox/messageRules"),
+    },
+    Case {
+        tool: "list_drafts",
+        args: "{}",
+        raw: Some("/me/mailFolders/drafts/messages?$top=25"),
+    },
+    Case {
+        tool: "list_calendars",
+        args: "{}",
+        raw: Some("/me/calendars"),
+    },
+    Case {
+        tool: "list_events",
+        args: r#"{"start":"2026-06-01","end":"2026-06-08"}"#,
+        raw: Some(
+            "/me/calendarView?startDateTime=2026-06-01T00:00:00Z&endDateTime=2026-06-08T00:00:00Z",
+        ),
+    },
+    Case {
+        tool: "list_contacts",
+        args: "{}",
+        raw: Some("/me/contacts?$top=25"),
+    },
+    Case {
+        tool: "lookup_people",
+        args: r#"{"name":"Megan"}"#,
+        raw: Some("/me/people?$search=Megan"),
+    },
+    Case {
+        tool: "list_joined_teams",
+        args: "{}",
+        raw: Some("/me/joinedTeams"),
+    },
+    Case {
+        tool: "list_chats",
+        args: "{}",
+        raw: Some("/me/chats"),
+    },
 ];
 
 fn substitute(text: &str, ids: &[(&str, String)]) -> String {
@@ -72,15 +142,25 @@ async fn main() {
         .graph_get("/me/mailFolders/inbox/messages?$top=50&$select=id,hasAttachments,subject")
         .await;
     let msgs = inbox["value"].as_array().cloned().unwrap_or_default();
-    let first = msgs.first().and_then(|m| m["id"].as_str()).unwrap_or("").to_owned();
+    let first = msgs
+        .first()
+        .and_then(|m| m["id"].as_str())
+        .unwrap_or("")
+        .to_owned();
     let with_att = msgs
         .iter()
         .find(|m| m["hasAttachments"] == true)
         .and_then(|m| m["id"].as_str())
         .unwrap_or(&first)
         .to_owned();
-    let arg_ids = [("$MESSAGE", first.clone()), ("$ATTACH_MESSAGE", with_att.clone())];
-    let path_ids = [("$MESSAGE", percent(&first)), ("$ATTACH_MESSAGE", percent(&with_att))];
+    let arg_ids = [
+        ("$MESSAGE", first.clone()),
+        ("$ATTACH_MESSAGE", with_att.clone()),
+    ];
+    let path_ids = [
+        ("$MESSAGE", percent(&first)),
+        ("$ATTACH_MESSAGE", percent(&with_att)),
+    ];
 
     let registry = h.registry();
     println!("### Per tool (one typical call against the sandbox)\n");
@@ -90,12 +170,21 @@ async fn main() {
         if registry.get(case.tool).is_none() {
             continue;
         }
-        let args: Value = serde_json::from_str(&substitute(case.args, &arg_ids)).expect("case args");
+        let args: Value =
+            serde_json::from_str(&substitute(case.args, &arg_ids)).expect("case args");
         let mark = h.mark();
         let called = h.call(case.tool, args).await;
-        let trips = h.requests(mark).iter().filter(|r| r.batch.is_none()).count();
+        let trips = h
+            .requests(mark)
+            .iter()
+            .filter(|r| r.batch.is_none())
+            .count();
         let size = called.text.len()
-            + if called.structured.is_null() { 0 } else { called.structured.to_string().len() };
+            + if called.structured.is_null() {
+                0
+            } else {
+                called.structured.to_string().len()
+            };
         let raw = match case.raw {
             Some(p) => {
                 let (status, v) = h.graph_get(&substitute(p, &path_ids)).await;
@@ -122,7 +211,11 @@ async fn main() {
             "| `{}` | {} | {} | {} |",
             tool.name(),
             tool.safety().as_str(),
-            if tool.annotations().read_only { "yes" } else { "no" },
+            if tool.annotations().read_only {
+                "yes"
+            } else {
+                "no"
+            },
             tool.scopes().join(", ")
         );
     }
@@ -130,7 +223,12 @@ async fn main() {
     println!("\n### `tools/list` per preset (protocol 2025-11-25)\n");
     println!("| preset | send policy | tools | bytes | ≈ tokens |");
     println!("|---|---|---:|---:|---:|");
-    for (preset, policy) in [("read", "own-drafts"), ("draft", "own-drafts"), ("full", "own-drafts"), ("full", "direct")] {
+    for (preset, policy) in [
+        ("read", "own-drafts"),
+        ("draft", "own-drafts"),
+        ("full", "own-drafts"),
+        ("full", "direct"),
+    ] {
         let d = Deployment::from_vars(|k| match k {
             "TOOL_PRESET" => Some(preset.into()),
             "SEND_POLICY" => Some(policy.into()),
@@ -141,6 +239,10 @@ async fn main() {
         let (tools, _) = r.page(None, ProtocolVersion::V2025_11_25).expect("page");
         let bytes = serde_json::json!({ "tools": tools }).to_string().len();
         let marker = if preset == "draft" { " (default)" } else { "" };
-        println!("| {preset}{marker} | {policy} | {} | {bytes} | {} |", r.len(), bytes / 4);
+        println!(
+            "| {preset}{marker} | {policy} | {} | {bytes} | {} |",
+            r.len(),
+            bytes / 4
+        );
     }
 }

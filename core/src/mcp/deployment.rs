@@ -7,8 +7,14 @@
 //! `TOOL_PRESET` (`read` | `draft` | `full`, default `draft`), `SEND_POLICY` (`none` |
 //! `own-drafts` | `direct`, default `own-drafts`), `TOOLS_INCLUDE` / `TOOLS_EXCLUDE`
 //! (comma-separated tool names), `SEND_ALLOWED_DOMAINS` (comma-separated recipient domains),
-//! `DAILY_SEND_CAP` (sends per user per UTC day) and `PERMANENT_DELETE` (`true` lets
-//! `delete_message` skip Deleted Items).
+//! `DAILY_SEND_CAP` (sends per user per UTC day), `PERMANENT_DELETE` (`true` lets
+//! `delete_message` skip Deleted Items) and `ADMIN_CONSENTED` (`true` registers the tools whose
+//! permissions only a tenant administrator can grant, see [`ADMIN_CONSENT_SCOPES`]).
+
+/// Delegated permissions that need a tenant administrator's consent. A tool needing one is left
+/// out unless the deployment says an administrator granted it: otherwise the sign-in would ask
+/// every user for a permission they cannot grant, and fail for all tools.
+pub const ADMIN_CONSENT_SCOPES: &[&str] = &["ChannelMessage.Read.All"];
 
 /// What a tool can do to the user's data; decides which presets and send policies include it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +87,8 @@ pub struct Deployment {
     pub daily_send_cap: Option<u64>,
     /// `delete_message` may delete permanently.
     pub permanent_delete: bool,
+    /// An administrator consented to [`ADMIN_CONSENT_SCOPES`] for the tenant(s) served.
+    pub admin_consented: bool,
 }
 
 fn list(value: Option<String>) -> Vec<String> {
@@ -103,6 +111,7 @@ impl Deployment {
         allowed_domains: Vec::new(),
         daily_send_cap: None,
         permanent_delete: false,
+        admin_consented: false,
     };
 
     /// The configuration from variables (`var(name)` → value); an invalid value is an error
@@ -149,7 +158,17 @@ impl Deployment {
                 ))
             }
         };
+        let admin_consented = match get("ADMIN_CONSENTED").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(format!(
+                    "ADMIN_CONSENTED must be true or false, not {other:?}"
+                ))
+            }
+        };
         Ok(Self {
+            admin_consented,
             preset,
             send_policy,
             include: list(get("TOOLS_INCLUDE")),
@@ -177,6 +196,17 @@ impl Deployment {
         by_class
             && (self.include.is_empty() || self.include.contains(&name))
             && !self.exclude.contains(&name)
+    }
+
+    /// Whether a tool needing `scopes` can be offered: not when one of them needs an
+    /// administrator's consent that the deployment does not declare.
+    pub fn scopes_allowed(&self, scopes: &[&str]) -> bool {
+        self.admin_consented
+            || !scopes.iter().any(|s| {
+                ADMIN_CONSENT_SCOPES
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(s))
+            })
     }
 
     /// Whether `address` may receive mail sent by this deployment.
@@ -262,6 +292,17 @@ mod tests {
         assert!(from(&[("DAILY_SEND_CAP", "ten")])
             .unwrap_err()
             .contains("DAILY_SEND_CAP"));
+    }
+
+    #[test]
+    fn admin_consent_tools_need_the_declaration() {
+        assert!(!from(&[])
+            .unwrap()
+            .scopes_allowed(&["ChannelMessage.Read.All"]));
+        assert!(from(&[]).unwrap().scopes_allowed(&["Chat.Read"]));
+        assert!(from(&[("ADMIN_CONSENTED", "true")])
+            .unwrap()
+            .scopes_allowed(&["ChannelMessage.Read.All"]));
     }
 
     #[test]

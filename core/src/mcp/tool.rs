@@ -484,7 +484,9 @@ impl ToolRegistry {
         Self {
             tools: super::tools::all()
                 .into_iter()
-                .filter(|t| deployment.allows(t.name(), t.safety()))
+                .filter(|t| {
+                    deployment.allows(t.name(), t.safety()) && deployment.scopes_allowed(t.scopes())
+                })
                 .collect(),
             page_size: TOOLS_PAGE_SIZE,
         }

@@ -150,6 +150,7 @@ impl Harness {
         let deployment = Deployment::from_vars(|k| match k {
             "TOOL_PRESET" => Some("full".into()),
             "SEND_POLICY" => Some("direct".into()),
+            "ADMIN_CONSENTED" => Some("true".into()),
             _ => None,
         })
         .expect("deployment");
