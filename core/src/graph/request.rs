@@ -66,6 +66,11 @@ impl GraphPath {
         Self("/me".to_owned())
     }
 
+    /// The version root itself, for top-level resources such as `/search/query`.
+    pub fn root() -> Self {
+        Self(String::new())
+    }
+
     /// `/users/{id or userPrincipalName}` (shared and delegated mailboxes).
     pub fn user(id: &str) -> Result<Self, InvalidId> {
         Self(String::new()).segment("users").id(id)
