@@ -97,6 +97,16 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReques
             let id = folder_id(mailbox(world, ctx)?, f)?;
             folders(world, ctx, Some(id), req)
         }
+        ["mailFolders", f, "messages", "delta"] => {
+            let id = folder_id(mailbox(world, ctx)?, f)?;
+            super::mail_more::delta(world, ctx, &id, req)
+        }
+        ["mailFolders", f, "messageRules"] => {
+            if !f.eq_ignore_ascii_case("inbox") {
+                return Err(GraphError::item_not_found());
+            }
+            super::mail_more::message_rules(world, ctx, req)
+        }
         ["mailFolders", f, "messages"] => {
             let id = folder_id(mailbox(world, ctx)?, f)?;
             messages(world, ctx, Some(id), req)
@@ -296,7 +306,7 @@ fn messages(
                 .messages
                 .iter()
                 .filter(|m| folder.as_deref().is_none_or(|f| m["parentFolderId"] == f))
-                .cloned()
+                .map(|m| super::mail_more::with_computed(m.clone(), req.query.as_deref()))
                 .collect();
             shape::page(items, IdKind::InFolder, &MESSAGES, ctx, req)
         }
@@ -371,7 +381,7 @@ fn message(
                 let mb = mailbox(world, ctx)?;
                 let idx = find_message(mb, id)?;
                 shape::single(
-                    mb.messages[idx].clone(),
+                    super::mail_more::with_computed(mb.messages[idx].clone(), req.query.as_deref()),
                     IdKind::InFolder,
                     &MESSAGES,
                     ctx,

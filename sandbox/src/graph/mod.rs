@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod contacts;
 pub mod folders;
 pub mod mail;
+pub mod mail_more;
 pub mod people;
 pub mod recurrence;
 pub mod request;

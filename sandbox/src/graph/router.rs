@@ -13,7 +13,7 @@ use axum::{
 use serde_json::Value;
 
 use super::{
-    batch, calendar, contacts, mail, people,
+    batch, calendar, contacts, mail, mail_more, people,
     request::{Ctx, GraphRequest, Prefs},
     teams, users,
 };
@@ -138,6 +138,10 @@ pub fn execute(state: &Sandbox, req: &GraphRequest) -> Outcome {
     let (user_id, rest) = match segs.as_slice() {
         ["me", rest @ ..] => (principal.user_id.clone(), rest),
         ["users", who, rest @ ..] => (resolve_user(&world, &principal, who)?, rest),
+        ["search", "query"] => {
+            let ctx = ctx(state, &principal, prefs, principal.user_id.clone());
+            return mail_more::search_query(&mut world, &ctx, req);
+        }
         ["teams", ..] | ["chats", ..] => {
             let ctx = ctx(state, &principal, prefs, principal.user_id.clone());
             return teams::handle_top(&mut world, &ctx, &segs, req);
@@ -158,6 +162,7 @@ pub fn execute(state: &Sandbox, req: &GraphRequest) -> Outcome {
     let first = rest.first().copied().unwrap_or("");
     let ws = first.split('(').next().unwrap_or(first);
     match ws {
+        "getMailTips" => mail_more::mail_tips(&mut world, &ctx, req),
         "messages" | "mailFolders" | "sendMail" | "outlook" => {
             mail::handle(&mut world, &ctx, rest, req)
         }
