@@ -228,9 +228,10 @@ impl Harness {
         self.sb.controls.requests_since(since)
     }
 
-    /// The next request's `seq`, to pass to [`Harness::requests`] after a call.
+    /// The last recorded request's `seq`, to pass to [`Harness::requests`] after a call
+    /// (`requests` returns the requests *after* `since`).
     pub fn mark(&self) -> u64 {
-        self.requests(0).last().map_or(0, |r| r.seq + 1)
+        self.requests(0).last().map_or(0, |r| r.seq)
     }
 
     /// A Graph GET straight to the sandbox (to check effects), as the current user.
