@@ -62,8 +62,8 @@ async fn list_messages_pages_filters_and_selects() {
 // ---------------------------------------------------------------------------------------------
 
 use base64::Engine as _;
-use m365_core::graph::HttpRequest;
 use m365_core::graph::GraphClient as _;
+use m365_core::graph::HttpRequest;
 use m365_core::store::UserStore as _;
 use m365_sandbox::seed::{self, fixtures};
 
@@ -83,7 +83,11 @@ async fn by_subject(h: &Harness, subject: &str) -> Vec<Value> {
         .await;
     assert_eq!(status, 200, "{v}");
     let mut list = v["value"].as_array().cloned().unwrap_or_default();
-    list.sort_by(|a, b| b["receivedDateTime"].as_str().cmp(&a["receivedDateTime"].as_str()));
+    list.sort_by(|a, b| {
+        b["receivedDateTime"]
+            .as_str()
+            .cmp(&a["receivedDateTime"].as_str())
+    });
     assert!(!list.is_empty(), "no message with subject {subject:?}");
     list
 }
@@ -96,7 +100,12 @@ async fn id_of(h: &Harness, subject: &str) -> String {
 }
 
 /// A raw Graph call as the current user (to change the mailbox under a tool).
-async fn graph_send(h: &Harness, method: &'static str, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn graph_send(
+    h: &Harness,
+    method: &'static str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut headers = vec![("Prefer".to_owned(), "IdType=\"ImmutableId\"".to_owned())];
     if body.is_some() {
         headers.push(("Content-Type".into(), "application/json".into()));
@@ -108,7 +117,10 @@ async fn graph_send(h: &Harness, method: &'static str, path: &str, body: Option<
         body: body.map(|b| b.to_string().into_bytes()),
     };
     let resp = h.graph.send(req).await.expect("sandbox");
-    (resp.status, serde_json::from_slice(&resp.body).unwrap_or(Value::Null))
+    (
+        resp.status,
+        serde_json::from_slice(&resp.body).unwrap_or(Value::Null),
+    )
 }
 
 fn only_scopes(scopes: &[&str]) -> Harness {
@@ -120,7 +132,9 @@ fn queries(reqs: &[m365_sandbox::admin::RecordedRequest]) -> Vec<String> {
     reqs.iter()
         .map(|r| {
             let q = r.query.clone().unwrap_or_default();
-            let q = percent_encoding::percent_decode_str(&q).decode_utf8_lossy().into_owned();
+            let q = percent_encoding::percent_decode_str(&q)
+                .decode_utf8_lossy()
+                .into_owned();
             format!("{} {}?{}", r.method, r.path, q)
         })
         .collect()
@@ -171,8 +185,17 @@ async fn search_builds_kql_without_filter_or_orderby() {
     let msgs = out.structured["messages"].as_array().unwrap();
     assert!(!msgs.is_empty(), "{}", out.text);
     for m in msgs {
-        assert!(m["subject"].as_str().unwrap().contains("Partnership pricing proposal"), "{m}");
-        assert!(m["from"]["address"].as_str().unwrap().starts_with("alex"), "{m}");
+        assert!(
+            m["subject"]
+                .as_str()
+                .unwrap()
+                .contains("Partnership pricing proposal"),
+            "{m}"
+        );
+        assert!(
+            m["from"]["address"].as_str().unwrap().starts_with("alex"),
+            "{m}"
+        );
     }
     let reqs = h.requests(mark);
     assert_graph_hygiene(&reqs);
@@ -183,7 +206,10 @@ async fn search_builds_kql_without_filter_or_orderby() {
         q[0].contains("$search=\"from:alex AND subject:\\\"Partnership pricing proposal\\\"\""),
         "{q:?}"
     );
-    assert!(!q[0].contains("$filter") && !q[0].contains("$orderby") && q[0].contains("$select="), "{q:?}");
+    assert!(
+        !q[0].contains("$filter") && !q[0].contains("$orderby") && q[0].contains("$select="),
+        "{q:?}"
+    );
 
     // A folder, dates and paging.
     let mark = h.mark();
@@ -196,7 +222,10 @@ async fn search_builds_kql_without_filter_or_orderby() {
         .ok();
     let first: Vec<Value> = page1.structured["messages"].as_array().unwrap().clone();
     assert_eq!(first.len(), 2, "{}", page1.text);
-    let cursor = page1.structured["nextCursor"].as_str().expect("more").to_owned();
+    let cursor = page1.structured["nextCursor"]
+        .as_str()
+        .expect("more")
+        .to_owned();
     let page2 = h
         .call(
             "search_messages",
@@ -208,7 +237,11 @@ async fn search_builds_kql_without_filter_or_orderby() {
         assert!(!first.iter().any(|f| f["id"] == m["id"]), "pages overlap");
     }
     let q = queries(&h.requests(mark));
-    assert!(q[0].contains("/me/mailFolders/sentitems/messages") && q[0].contains("received>=2026-01-01"), "{q:?}");
+    assert!(
+        q[0].contains("/me/mailFolders/sentitems/messages")
+            && q[0].contains("received>=2026-01-01"),
+        "{q:?}"
+    );
     assert_graph_hygiene(&h.requests(mark));
 }
 
@@ -218,28 +251,47 @@ async fn search_errors_name_the_argument() {
     let none = h.call("search_messages", json!({})).await.err();
     assert!(none.text.contains("list_messages"), "{}", none.text);
     let date = h
-        .call("search_messages", json!({"query": "x", "received_before": "soon"}))
+        .call(
+            "search_messages",
+            json!({"query": "x", "received_before": "soon"}),
+        )
         .await
         .err();
     assert!(date.text.contains("received_before"), "{}", date.text);
-    let limit = h.call("search_messages", json!({"query": "x", "limit": 500})).await.err();
+    let limit = h
+        .call("search_messages", json!({"query": "x", "limit": 500}))
+        .await
+        .err();
     assert!(limit.text.contains("limit"), "{}", limit.text);
     let cursor = h
-        .call("search_messages", json!({"query": "x", "cursor": "aHR0cHM6Ly9ldmlsLmV4YW1wbGUv"}))
+        .call(
+            "search_messages",
+            json!({"query": "x", "cursor": "aHR0cHM6Ly9ldmlsLmV4YW1wbGUv"}),
+        )
         .await
         .err();
     assert!(cursor.text.contains("cursor"), "{}", cursor.text);
     // Another user's mailbox without delegated access: Graph's 403, named permission.
     let shared = h
-        .call("search_messages", json!({"query": "x", "mailbox": "megan@contoso.example"}))
+        .call(
+            "search_messages",
+            json!({"query": "x", "mailbox": "megan@contoso.example"}),
+        )
         .await
         .err();
     assert!(shared.text.contains("Mail.Read.Shared"), "{}", shared.text);
     let no_folder = h
-        .call("search_messages", json!({"query": "x", "folder": "No Such Folder"}))
+        .call(
+            "search_messages",
+            json!({"query": "x", "folder": "No Such Folder"}),
+        )
         .await
         .err();
-    assert!(no_folder.text.contains("list_mail_folders"), "{}", no_folder.text);
+    assert!(
+        no_folder.text.contains("list_mail_folders"),
+        "{}",
+        no_folder.text
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -268,7 +320,10 @@ async fn search_with_attachment_contents_uses_microsoft_search() {
     );
     let reqs = h.requests(mark);
     assert_eq!(reqs.len(), 1);
-    assert_eq!((reqs[0].method.as_str(), reqs[0].path.as_str()), ("POST", "/v1.0/search/query"));
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("POST", "/v1.0/search/query")
+    );
     let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["requests"][0]["entityTypes"], json!(["message"]));
     assert_eq!(body["requests"][0]["query"]["queryString"], "active_users");
@@ -277,7 +332,10 @@ async fn search_with_attachment_contents_uses_microsoft_search() {
     h.call("get_message", json!({"id": id})).await.ok();
 
     let folder = h
-        .call("search_messages", json!({"query": "x", "include_attachment_contents": true, "folder": "inbox"}))
+        .call(
+            "search_messages",
+            json!({"query": "x", "include_attachment_contents": true, "folder": "inbox"}),
+        )
         .await
         .err();
     assert!(folder.text.contains("folder"), "{}", folder.text);
@@ -285,12 +343,18 @@ async fn search_with_attachment_contents_uses_microsoft_search() {
     // Personal accounts have no Microsoft Search.
     let personal = Harness::with(seed::PERSONAL_USER_ID, ALL_SCOPES, h.deployment.clone());
     let e = personal
-        .call("search_messages", json!({"query": "hello", "include_attachment_contents": true}))
+        .call(
+            "search_messages",
+            json!({"query": "hello", "include_attachment_contents": true}),
+        )
         .await
         .err();
     assert!(e.text.contains("work or school"), "{}", e.text);
     // …but the ordinary search works for them.
-    personal.call("search_messages", json!({"query": "hello"})).await.ok();
+    personal
+        .call("search_messages", json!({"query": "hello"}))
+        .await
+        .ok();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,30 +376,60 @@ async fn get_message_new_text_full_thread_headers_and_batch() {
     assert_eq!(top[0].path, "/v1.0/$batch");
     let subs: Vec<_> = reqs.iter().filter(|r| r.batch.is_some()).collect();
     assert_eq!(subs.len(), 2);
-    let msg_req = subs.iter().find(|r| !r.path.ends_with("/attachments")).unwrap();
+    let msg_req = subs
+        .iter()
+        .find(|r| !r.path.ends_with("/attachments"))
+        .unwrap();
     let q = queries(&[(*msg_req).clone()]);
-    assert!(q[0].contains("uniqueBody") && !q[0].contains(",body"), "{q:?}");
+    assert!(
+        q[0].contains("uniqueBody") && !q[0].contains(",body"),
+        "{q:?}"
+    );
     assert!(msg_req.headers["prefer"].contains("outlook.body-content-type=\"html\""));
-    assert!(msg_req.path.contains(&enc(id)) || !id.contains('/'), "id not encoded: {}", msg_req.path);
+    assert!(
+        msg_req.path.contains(&enc(id)) || !id.contains('/'),
+        "id not encoded: {}",
+        msg_req.path
+    );
 
     assert_eq!(new_only.structured["bodyScope"], "new_text");
-    let full = h.call("get_message", json!({"id": id, "full_thread": true})).await.ok();
+    let full = h
+        .call("get_message", json!({"id": id, "full_thread": true}))
+        .await
+        .ok();
     let new_len = new_only.structured["totalChars"].as_u64().unwrap();
     let full_len = full.structured["totalChars"].as_u64().unwrap();
     assert!(new_len > 0 && new_len < full_len, "{new_len} vs {full_len}");
-    assert!(full.structured["body"].as_str().unwrap().contains("From:"), "{}", full.text);
-    assert!(!new_only.structured["body"].as_str().unwrap().contains("Subject:"), "{}", new_only.text);
+    assert!(
+        full.structured["body"].as_str().unwrap().contains("From:"),
+        "{}",
+        full.text
+    );
+    assert!(
+        !new_only.structured["body"]
+            .as_str()
+            .unwrap()
+            .contains("Subject:"),
+        "{}",
+        new_only.text
+    );
     assert!(new_only.text.contains("full_thread"), "{}", new_only.text);
     assert!(new_only.structured.get("headers").is_none());
 
-    let with_headers = h.call("get_message", json!({"id": id, "headers": true})).await.ok();
+    let with_headers = h
+        .call("get_message", json!({"id": id, "headers": true}))
+        .await
+        .ok();
     let names: Vec<&str> = with_headers.structured["headers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| x["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Authentication-Results") && names.contains(&"Message-ID"), "{names:?}");
+    assert!(
+        names.contains(&"Authentication-Results") && names.contains(&"Message-ID"),
+        "{names:?}"
+    );
     assert!(with_headers.text.contains("Headers:"));
 }
 
@@ -343,15 +437,34 @@ async fn get_message_new_text_full_thread_headers_and_batch() {
 async fn get_message_removes_hidden_text_and_flags_links() {
     let h = Harness::new();
     let id = id_of(&h, fixtures::INJECTION_SUBJECT).await;
-    let out = h.call("get_message", json!({"id": id, "max_chars": 40000})).await.ok();
-    assert!(!out.text.contains(fixtures::INJECTION_ADDRESS), "hidden injection leaked");
-    assert!(!out.structured.to_string().contains(fixtures::INJECTION_ADDRESS));
+    let out = h
+        .call("get_message", json!({"id": id, "max_chars": 40000}))
+        .await
+        .ok();
+    assert!(
+        !out.text.contains(fixtures::INJECTION_ADDRESS),
+        "hidden injection leaked"
+    );
+    assert!(!out
+        .structured
+        .to_string()
+        .contains(fixtures::INJECTION_ADDRESS));
     assert!(out.structured["hiddenRemoved"].as_u64().unwrap() > 0);
-    assert!(!out.text.contains('<') || !out.text.contains("</"), "HTML in the text");
+    assert!(
+        !out.text.contains('<') || !out.text.contains("</"),
+        "HTML in the text"
+    );
 
     let phish = id_of(&h, fixtures::PHISHING_SUBJECT).await;
     let out = h.call("get_message", json!({"id": phish})).await.ok();
-    assert!(!out.structured["suspiciousLinks"].as_array().unwrap().is_empty(), "{}", out.text);
+    assert!(
+        !out.structured["suspiciousLinks"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        out.text
+    );
     assert!(out.text.contains("Warning: a link shows"), "{}", out.text);
 }
 
@@ -359,16 +472,26 @@ async fn get_message_removes_hidden_text_and_flags_links() {
 async fn get_message_reads_long_bodies_in_chunks() {
     let h = Harness::new();
     let id = id_of(&h, fixtures::INJECTION_SUBJECT).await;
-    let first = h.call("get_message", json!({"id": id, "max_chars": 1000})).await.ok();
+    let first = h
+        .call("get_message", json!({"id": id, "max_chars": 1000}))
+        .await
+        .ok();
     let total = first.structured["totalChars"].as_u64().unwrap();
     assert!(total > 1000, "the newsletter should be long: {total}");
     let next = first.structured["nextOffset"].as_u64().expect("more");
-    assert!(first.text.contains(&format!("offset {next}")), "{}", first.text);
+    assert!(
+        first.text.contains(&format!("offset {next}")),
+        "{}",
+        first.text
+    );
     let mut offset = next;
     let mut seen = first.structured["body"].as_str().unwrap().chars().count() as u64;
     for _ in 0..200 {
         let part = h
-            .call("get_message", json!({"id": id, "max_chars": 1000, "offset": offset}))
+            .call(
+                "get_message",
+                json!({"id": id, "max_chars": 1000, "offset": offset}),
+            )
             .await
             .ok();
         seen += part.structured["body"].as_str().unwrap().chars().count() as u64;
@@ -380,7 +503,10 @@ async fn get_message_reads_long_bodies_in_chunks() {
             None => break,
         }
     }
-    assert!(seen <= total && seen + 200 >= total / 2, "{seen} of {total}");
+    assert!(
+        seen <= total && seen + 200 >= total / 2,
+        "{seen} of {total}"
+    );
     let past = h
         .call("get_message", json!({"id": id, "offset": total + 10}))
         .await
@@ -417,23 +543,38 @@ async fn get_thread_is_oldest_first_across_folders_and_pages() {
     let id = any[0]["id"].as_str().unwrap();
     let conv = any[0]["conversationId"].as_str().unwrap();
     let mark = h.mark();
-    let out = h.call("get_thread", json!({"id": id, "limit": 25})).await.ok();
+    let out = h
+        .call("get_thread", json!({"id": id, "limit": 25}))
+        .await
+        .ok();
     let msgs = out.structured["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), 8, "{}", out.text);
-    let times: Vec<&str> = msgs.iter().map(|m| m["received"].as_str().unwrap()).collect();
+    let times: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["received"].as_str().unwrap())
+        .collect();
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted, "oldest first");
     assert!(
-        msgs.iter().any(|m| m["from"]["address"] == "adele@contoso.example"),
+        msgs.iter()
+            .any(|m| m["from"]["address"] == "adele@contoso.example"),
         "the user's own replies (Sent Items) belong to the thread"
     );
-    assert!(msgs.iter().all(|m| !m["text"].as_str().unwrap().contains("From:")), "{}", out.text);
+    assert!(
+        msgs.iter()
+            .all(|m| !m["text"].as_str().unwrap().contains("From:")),
+        "{}",
+        out.text
+    );
     assert_eq!(out.structured["conversationId"], conv);
     let reqs = h.requests(mark);
     assert_graph_hygiene(&reqs);
     let q = queries(&reqs);
-    assert!(q[1].contains("conversationId eq '") && q[1].contains("$orderby=receivedDateTime asc"), "{q:?}");
+    assert!(
+        q[1].contains("conversationId eq '") && q[1].contains("$orderby=receivedDateTime asc"),
+        "{q:?}"
+    );
     assert!(reqs[1].headers["prefer"].contains("outlook.body-content-type=\"html\""));
 
     let p1 = h
@@ -443,7 +584,10 @@ async fn get_thread_is_oldest_first_across_folders_and_pages() {
     assert_eq!(p1.structured["messages"].as_array().unwrap().len(), 3);
     let cursor = p1.structured["nextCursor"].as_str().unwrap().to_owned();
     let p2 = h
-        .call("get_thread", json!({"conversation_id": conv, "limit": 3, "cursor": cursor}))
+        .call(
+            "get_thread",
+            json!({"conversation_id": conv, "limit": 3, "cursor": cursor}),
+        )
         .await
         .ok();
     assert_eq!(p2.structured["messages"][0]["id"], msgs[3]["id"]);
@@ -451,11 +595,17 @@ async fn get_thread_is_oldest_first_across_folders_and_pages() {
     let neither = h.call("get_thread", json!({})).await.err();
     assert!(neither.text.contains("conversation_id"), "{}", neither.text);
     let unknown = h
-        .call("get_thread", json!({"conversation_id": "AAQkNoSuchConversation="}))
+        .call(
+            "get_thread",
+            json!({"conversation_id": "AAQkNoSuchConversation="}),
+        )
         .await
         .err();
     assert!(unknown.text.contains("deleted"), "{}", unknown.text);
-    let bad_id = h.call("get_thread", json!({"id": "AAMkNoSuchMessage="})).await.err();
+    let bad_id = h
+        .call("get_thread", json!({"id": "AAMkNoSuchMessage="}))
+        .await
+        .err();
     assert!(bad_id.text.contains("Not found"), "{}", bad_id.text);
 }
 
@@ -468,7 +618,10 @@ async fn attachments_text_binary_chunks_and_items() {
     let h = Harness::new();
     let msg = by_subject(&h, fixtures::LARGE_ZIP_SUBJECT).await;
     let mid = msg[0]["id"].as_str().unwrap();
-    let list = h.call("list_attachments", json!({"message_id": mid})).await.ok();
+    let list = h
+        .call("list_attachments", json!({"message_id": mid}))
+        .await
+        .ok();
     let atts = list.structured["attachments"].as_array().unwrap();
     let zip = atts
         .iter()
@@ -481,7 +634,10 @@ async fn attachments_text_binary_chunks_and_items() {
     // The zip in chunks, matching Graph's bytes.
     let mark = h.mark();
     let c1 = h
-        .call("get_attachment", json!({"message_id": mid, "attachment_id": aid, "length": 49152}))
+        .call(
+            "get_attachment",
+            json!({"message_id": mid, "attachment_id": aid, "length": 49152}),
+        )
         .await
         .ok();
     assert_eq!(c1.structured["encoding"], "base64");
@@ -493,16 +649,26 @@ async fn attachments_text_binary_chunks_and_items() {
     assert_eq!(bytes1.len(), 49152);
     let reqs = h.requests(mark);
     assert_graph_hygiene(&reqs);
-    let value_req = reqs.iter().find(|r| r.path.ends_with("/$value") || r.path.ends_with("/%24value")).expect("$value");
+    let value_req = reqs
+        .iter()
+        .find(|r| r.path.ends_with("/$value") || r.path.ends_with("/%24value"))
+        .expect("$value");
     assert_eq!(value_req.headers["range"], "bytes=0-49151");
     let c2 = h
-        .call("get_attachment", json!({"message_id": mid, "attachment_id": aid, "offset": 49152, "length": 100}))
+        .call(
+            "get_attachment",
+            json!({"message_id": mid, "attachment_id": aid, "offset": 49152, "length": 100}),
+        )
         .await
         .ok();
     assert_eq!(c2.structured["offset"], 49152);
     assert_eq!(c2.structured["nextOffset"], 49252);
     let (_, raw) = h
-        .graph_get(&format!("/me/messages/{}/attachments/{}", enc(mid), enc(aid)))
+        .graph_get(&format!(
+            "/me/messages/{}/attachments/{}",
+            enc(mid),
+            enc(aid)
+        ))
         .await;
     let all = base64::engine::general_purpose::STANDARD
         .decode(raw["contentBytes"].as_str().unwrap())
@@ -513,7 +679,10 @@ async fn attachments_text_binary_chunks_and_items() {
     assert_eq!(bytes1, all[..49152]);
     assert_eq!(bytes2, all[49152..49252]);
     let past = h
-        .call("get_attachment", json!({"message_id": mid, "attachment_id": aid, "offset": size}))
+        .call(
+            "get_attachment",
+            json!({"message_id": mid, "attachment_id": aid, "offset": size}),
+        )
         .await
         .err();
     assert!(past.text.contains("offset"), "{}", past.text);
@@ -531,20 +700,36 @@ async fn attachments_text_binary_chunks_and_items() {
                         a["name"].as_str().unwrap_or("").ends_with(".csv")
                             && a["size"].as_u64().unwrap_or(0) < 10_000
                     })
-                    .map(|a| (mid.clone(), a["id"].as_str().unwrap().to_owned(), a["name"].as_str().unwrap().to_owned()))
+                    .map(|a| {
+                        (
+                            mid.clone(),
+                            a["id"].as_str().unwrap().to_owned(),
+                            a["name"].as_str().unwrap().to_owned(),
+                        )
+                    })
             })
             .expect("a small CSV attachment in the seed")
     };
     let t = h
-        .call("get_attachment", json!({"message_id": csv_mid, "attachment_id": csv_aid}))
+        .call(
+            "get_attachment",
+            json!({"message_id": csv_mid, "attachment_id": csv_aid}),
+        )
         .await
         .ok();
     assert_eq!(t.structured["encoding"], "text");
-    assert!(t.structured["content"].as_str().unwrap().contains(','), "{}", t.text);
+    assert!(
+        t.structured["content"].as_str().unwrap().contains(','),
+        "{}",
+        t.text
+    );
     assert!(t.text.contains(&csv_name), "{}", t.text);
     assert!(t.structured.get("nextOffset").is_none());
     let part = h
-        .call("get_attachment", json!({"message_id": csv_mid, "attachment_id": csv_aid, "length": 10}))
+        .call(
+            "get_attachment",
+            json!({"message_id": csv_mid, "attachment_id": csv_aid, "length": 10}),
+        )
         .await
         .ok();
     assert!(part.structured["content"].as_str().unwrap().chars().count() <= 10);
@@ -555,26 +740,44 @@ async fn attachments_text_binary_chunks_and_items() {
         &h,
         "POST",
         &format!("/me/messages/{}/attachments", enc(mid)),
-        Some(json!({"@odata.type": "#microsoft.graph.itemAttachment", "name": "Original request",
-            "item": {"@odata.type": "#microsoft.graph.message", "subject": "Original request"}})),
+        Some(
+            json!({"@odata.type": "#microsoft.graph.itemAttachment", "name": "Original request",
+            "item": {"@odata.type": "#microsoft.graph.message", "subject": "Original request"}}),
+        ),
     )
     .await;
     assert_eq!(status, 201, "{item}");
     let described = h
-        .call("get_attachment", json!({"message_id": mid, "attachment_id": item["id"]}))
+        .call(
+            "get_attachment",
+            json!({"message_id": mid, "attachment_id": item["id"]}),
+        )
         .await
         .ok();
     assert_eq!(described.structured["encoding"], "none");
-    assert!(described.text.contains("attached Outlook item"), "{}", described.text);
-    let l = h.call("list_attachments", json!({"message_id": mid})).await.ok();
+    assert!(
+        described.text.contains("attached Outlook item"),
+        "{}",
+        described.text
+    );
+    let l = h
+        .call("list_attachments", json!({"message_id": mid}))
+        .await
+        .ok();
     assert!(l.text.contains("item) id:"), "{}", l.text);
 
     let nope = h
-        .call("get_attachment", json!({"message_id": mid, "attachment_id": "AAMkNoSuchAttachment="}))
+        .call(
+            "get_attachment",
+            json!({"message_id": mid, "attachment_id": "AAMkNoSuchAttachment="}),
+        )
         .await
         .err();
     assert!(nope.text.contains("deleted"), "{}", nope.text);
-    let bad_msg = h.call("list_attachments", json!({"message_id": "AAMkNope="})).await.err();
+    let bad_msg = h
+        .call("list_attachments", json!({"message_id": "AAMkNope="}))
+        .await
+        .err();
     assert!(bad_msg.text.contains("Not found"), "{}", bad_msg.text);
 }
 
@@ -583,16 +786,24 @@ async fn get_message_lists_attachments_and_inline_images() {
     let h = Harness::new();
     let id = id_of(&h, fixtures::INLINE_IMAGE_SUBJECT).await;
     let out = h.call("get_message", json!({"id": id})).await.ok();
-    let atts = out.structured["attachments"].as_array().expect("attachments");
+    let atts = out.structured["attachments"]
+        .as_array()
+        .expect("attachments");
     assert!(atts.iter().any(|a| a["isInline"] == true), "{}", out.text);
     assert!(out.text.contains("get_attachment"), "{}", out.text);
     let img = atts.iter().find(|a| a["isInline"] == true).unwrap();
     let got = h
-        .call("get_attachment", json!({"message_id": id, "attachment_id": img["id"]}))
+        .call(
+            "get_attachment",
+            json!({"message_id": id, "attachment_id": img["id"]}),
+        )
         .await
         .ok();
     assert_eq!(got.structured["encoding"], "base64");
-    assert!(got.structured["mediaType"].as_str().unwrap().starts_with("image/"));
+    assert!(got.structured["mediaType"]
+        .as_str()
+        .unwrap()
+        .starts_with("image/"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,7 +816,10 @@ async fn folder_tree_with_counts() {
     let mark = h.mark();
     let out = h.call("list_mail_folders", json!({})).await.ok();
     let folders = out.structured["folders"].as_array().unwrap();
-    let inbox = folders.iter().find(|f| f["name"] == "Inbox").expect("Inbox");
+    let inbox = folders
+        .iter()
+        .find(|f| f["name"] == "Inbox")
+        .expect("Inbox");
     let (_, raw) = h
         .graph_get("/me/mailFolders/inbox?$select=unreadItemCount,totalItemCount")
         .await;
@@ -619,11 +833,22 @@ async fn folder_tree_with_counts() {
     assert!(out.text.contains("    - Alpha ("), "{}", out.text);
     let reqs = h.requests(mark);
     assert_graph_hygiene(&reqs);
-    assert!(reqs.iter().any(|r| r.path == "/v1.0/$batch"), "child levels are batched");
-    assert!(reqs.iter().filter(|r| r.batch.is_some()).all(|r| r.path.ends_with("/childFolders")));
+    assert!(
+        reqs.iter().any(|r| r.path == "/v1.0/$batch"),
+        "child levels are batched"
+    );
+    assert!(reqs
+        .iter()
+        .filter(|r| r.batch.is_some())
+        .all(|r| r.path.ends_with("/childFolders")));
     // The folder ids work with list_messages.
-    h.call("list_messages", json!({"folder": alpha["id"], "limit": 3})).await.ok();
-    let denied = only_scopes(&["User.Read"]).call("list_mail_folders", json!({})).await.err();
+    h.call("list_messages", json!({"folder": alpha["id"], "limit": 3}))
+        .await
+        .ok();
+    let denied = only_scopes(&["User.Read"])
+        .call("list_mail_folders", json!({}))
+        .await
+        .err();
     assert!(denied.text.contains("Mail.Read"), "{}", denied.text);
 }
 
@@ -639,14 +864,24 @@ async fn whats_new_keeps_the_delta_link_server_side() {
     for m in first.structured["new"].as_array().unwrap() {
         assert_eq!(m["isRead"], false, "the baseline returns unread messages");
     }
-    assert!(!first.structured["new"].as_array().unwrap().is_empty(), "{}", first.text);
+    assert!(
+        !first.structured["new"].as_array().unwrap().is_empty(),
+        "{}",
+        first.text
+    );
     let keys = h.store.keys();
     assert!(keys.contains(&"delta:me:inbox".to_owned()), "{keys:?}");
-    assert!(!first.text.contains("deltatoken") && !first.structured.to_string().contains("deltatoken"));
+    assert!(
+        !first.text.contains("deltatoken") && !first.structured.to_string().contains("deltatoken")
+    );
 
     let quiet = h.call("whats_new", json!({})).await.ok();
     assert!(quiet.structured.get("baseline").is_none());
-    assert!(quiet.structured["new"].as_array().unwrap().is_empty(), "{}", quiet.text);
+    assert!(
+        quiet.structured["new"].as_array().unwrap().is_empty(),
+        "{}",
+        quiet.text
+    );
     assert!(quiet.structured.get("changed").is_none(), "{}", quiet.text);
 
     // Change the inbox: one message read, one deleted, one new arrival.
@@ -657,9 +892,21 @@ async fn whats_new_keeps_the_delta_link_server_side() {
     let changed_id = list[0]["id"].as_str().unwrap().to_owned();
     let deleted_id = list[1]["id"].as_str().unwrap().to_owned();
     let read = !list[0]["isRead"].as_bool().unwrap();
-    let (s, _) = graph_send(&h, "PATCH", &format!("/me/messages/{}", enc(&changed_id)), Some(json!({"isRead": read}))).await;
+    let (s, _) = graph_send(
+        &h,
+        "PATCH",
+        &format!("/me/messages/{}", enc(&changed_id)),
+        Some(json!({"isRead": read})),
+    )
+    .await;
     assert_eq!(s, 200);
-    let (s, _) = graph_send(&h, "DELETE", &format!("/me/messages/{}", enc(&deleted_id)), None).await;
+    let (s, _) = graph_send(
+        &h,
+        "DELETE",
+        &format!("/me/messages/{}", enc(&deleted_id)),
+        None,
+    )
+    .await;
     assert_eq!(s, 204);
     let (s, v) = graph_send(
         &h,
@@ -681,12 +928,27 @@ async fn whats_new_keeps_the_delta_link_server_side() {
         .collect();
     assert_eq!(new, ["Fresh arrival for whats_new"], "{}", later.text);
     let changed = later.structured["changed"].as_array().expect("changed");
-    assert!(changed.iter().any(|m| m["id"] == changed_id.as_str()), "{}", later.text);
+    assert!(
+        changed.iter().any(|m| m["id"] == changed_id.as_str()),
+        "{}",
+        later.text
+    );
     assert_eq!(later.structured["removed"], json!([deleted_id]));
     let reqs = h.requests(mark);
     assert_graph_hygiene(&reqs);
-    assert!(reqs.iter().all(|r| r.path.ends_with("/messages/delta")), "{:?}", queries(&reqs));
-    assert!(reqs[0].query.as_deref().unwrap_or("").contains("deltatoken"), "the stored link is followed");
+    assert!(
+        reqs.iter().all(|r| r.path.ends_with("/messages/delta")),
+        "{:?}",
+        queries(&reqs)
+    );
+    assert!(
+        reqs[0]
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .contains("deltatoken"),
+        "the stored link is followed"
+    );
 
     // An expired sync state starts a new baseline instead of failing.
     h.store
@@ -699,9 +961,15 @@ async fn whats_new_keeps_the_delta_link_server_side() {
     let again = h.call("whats_new", json!({})).await.ok();
     assert_eq!(again.structured["baseline"], true, "{}", again.text);
 
-    let bad = h.call("whats_new", json!({"folder": "No Such Folder"})).await.err();
+    let bad = h
+        .call("whats_new", json!({"folder": "No Such Folder"}))
+        .await
+        .err();
     assert!(bad.text.contains("list_mail_folders"), "{}", bad.text);
-    let denied = only_scopes(&["User.Read"]).call("whats_new", json!({})).await.err();
+    let denied = only_scopes(&["User.Read"])
+        .call("whats_new", json!({}))
+        .await
+        .err();
     assert!(denied.text.contains("Mail.Read"), "{}", denied.text);
 }
 
@@ -722,16 +990,37 @@ async fn mail_tips_show_out_of_office_and_external() {
         .ok();
     let tips = out.structured["tips"].as_array().unwrap();
     assert_eq!(tips.len(), 3);
-    assert!(tips[0]["automaticReply"].as_str().unwrap().contains("visiting sites"), "{}", out.text);
+    assert!(
+        tips[0]["automaticReply"]
+            .as_str()
+            .unwrap()
+            .contains("visiting sites"),
+        "{}",
+        out.text
+    );
     assert!(tips[0].get("external").is_none());
     assert_eq!(tips[1]["external"], true);
     assert!(tips[2].get("automaticReply").is_none());
-    assert!(out.text.contains("nestor@contoso.example: automatic reply on"), "{}", out.text);
+    assert!(
+        out.text
+            .contains("nestor@contoso.example: automatic reply on"),
+        "{}",
+        out.text
+    );
     let reqs = h.requests(mark);
-    assert_eq!((reqs[0].method.as_str(), reqs[0].path.as_str()), ("POST", "/v1.0/me/getMailTips"));
-    let empty = h.call("get_mail_tips", json!({"recipients": []})).await.err();
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("POST", "/v1.0/me/getMailTips")
+    );
+    let empty = h
+        .call("get_mail_tips", json!({"recipients": []}))
+        .await
+        .err();
     assert!(empty.text.contains("recipients"), "{}", empty.text);
-    let name = h.call("get_mail_tips", json!({"recipients": ["Megan Bowen"]})).await.err();
+    let name = h
+        .call("get_mail_tips", json!({"recipients": ["Megan Bowen"]}))
+        .await
+        .err();
     assert!(name.text.contains("lookup_people"), "{}", name.text);
 }
 
@@ -745,7 +1034,10 @@ async fn categories_settings_and_rules() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"Project Alpha") && names.contains(&"Red category"), "{names:?}");
+    assert!(
+        names.contains(&"Project Alpha") && names.contains(&"Red category"),
+        "{names:?}"
+    );
     assert!(cats.text.contains("Red category (red)"), "{}", cats.text);
 
     let s = h.call("get_mailbox_settings", json!({})).await.ok();
@@ -756,7 +1048,10 @@ async fn categories_settings_and_rules() {
     let nestor = Harness::with(seed::NESTOR_ID, ALL_SCOPES, h.deployment.clone());
     let ns = nestor.call("get_mailbox_settings", json!({})).await.ok();
     assert_eq!(ns.structured["automaticReplies"]["status"], "alwaysEnabled");
-    assert!(ns.structured["automaticReplies"]["internalMessage"].as_str().unwrap().contains("visiting sites"));
+    assert!(ns.structured["automaticReplies"]["internalMessage"]
+        .as_str()
+        .unwrap()
+        .contains("visiting sites"));
     assert!(!ns.text.contains("<p>"), "{}", ns.text);
 
     let mark = h.mark();
@@ -764,16 +1059,31 @@ async fn categories_settings_and_rules() {
     let list = rules.structured["rules"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["name"], "Newsletters to Reading");
-    assert!(list[0]["conditions"].as_str().unwrap().contains("senderContains: newsletter, digest"));
-    assert!(rules.text.contains("[off]") && rules.text.contains("except subjectContains: FYI"), "{}", rules.text);
+    assert!(list[0]["conditions"]
+        .as_str()
+        .unwrap()
+        .contains("senderContains: newsletter, digest"));
+    assert!(
+        rules.text.contains("[off]") && rules.text.contains("except subjectContains: FYI"),
+        "{}",
+        rules.text
+    );
     let reqs = h.requests(mark);
     assert_graph_hygiene(&reqs);
     assert_eq!(reqs[0].path, "/v1.0/me/mailFolders/inbox/messageRules");
 
     let mail_only = only_scopes(&["User.Read", "Mail.Read"]);
-    for tool in ["list_categories", "get_mailbox_settings", "list_message_rules"] {
+    for tool in [
+        "list_categories",
+        "get_mailbox_settings",
+        "list_message_rules",
+    ] {
         let e = mail_only.call(tool, json!({})).await.err();
-        assert!(e.text.contains("MailboxSettings.Read"), "{tool}: {}", e.text);
+        assert!(
+            e.text.contains("MailboxSettings.Read"),
+            "{tool}: {}",
+            e.text
+        );
     }
     let extra = h.call("list_categories", json!({"x": 1})).await.err();
     assert!(extra.text.contains('x'), "{}", extra.text);
@@ -787,7 +1097,10 @@ async fn categories_settings_and_rules() {
 async fn deep_research_search_and_fetch_shapes() {
     let h = Harness::new();
     let mark = h.mark();
-    let s = h.call("search", json!({"query": "partnership pricing"})).await.ok();
+    let s = h
+        .call("search", json!({"query": "partnership pricing"}))
+        .await
+        .ok();
     let parsed: Value = serde_json::from_str(&s.text).expect("search text is JSON");
     assert_eq!(parsed, s.structured);
     let obj = parsed.as_object().unwrap();
@@ -800,7 +1113,10 @@ async fn deep_research_search_and_fetch_shapes() {
         assert!(r["url"].as_str().unwrap().starts_with("https://"), "{r}");
     }
     let q = queries(&h.requests(mark));
-    assert!(q[0].contains("$search=\"(partnership pricing)\"") && !q[0].contains("$filter"), "{q:?}");
+    assert!(
+        q[0].contains("$search=\"(partnership pricing)\"") && !q[0].contains("$filter"),
+        "{q:?}"
+    );
 
     let id = results[0]["id"].as_str().unwrap();
     let f = h.call("fetch", json!({"id": id})).await.ok();
@@ -832,13 +1148,30 @@ async fn read_tools_are_in_the_read_preset_and_read_only() {
     let h = Harness::with(seed::ADELE_ID, ALL_SCOPES, d);
     let registry = h.registry();
     for name in [
-        "list_messages", "search_messages", "get_message", "get_thread", "list_attachments",
-        "get_attachment", "list_mail_folders", "whats_new", "get_mail_tips", "list_categories",
-        "get_mailbox_settings", "list_message_rules", "search", "fetch",
+        "list_messages",
+        "search_messages",
+        "get_message",
+        "get_thread",
+        "list_attachments",
+        "get_attachment",
+        "list_mail_folders",
+        "whats_new",
+        "get_mail_tips",
+        "list_categories",
+        "get_mailbox_settings",
+        "list_message_rules",
+        "search",
+        "fetch",
     ] {
-        let t = registry.get(name).unwrap_or_else(|| panic!("{name} missing from the read preset"));
+        let t = registry
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing from the read preset"));
         assert!(t.annotations().read_only, "{name}");
         let d = t.description();
-        assert!(d.len() <= 700 && d.contains("Example"), "{name}: {} chars", d.len());
+        assert!(
+            d.len() <= 700 && d.contains("Example"),
+            "{name}: {} chars",
+            d.len()
+        );
     }
 }

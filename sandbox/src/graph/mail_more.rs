@@ -55,7 +55,12 @@ const HTML_QUOTE_MARKERS: &[&str] = &[
     "<blockquote",
 ];
 /// The same in a text body.
-const TEXT_QUOTE_MARKERS: &[&str] = &["\n-----Original Message-----", "\n________________", "\nFrom: ", "\n> "];
+const TEXT_QUOTE_MARKERS: &[&str] = &[
+    "\n-----Original Message-----",
+    "\n________________",
+    "\nFrom: ",
+    "\n> ",
+];
 
 /// The part of a body before the quoted history.
 pub fn unique_part(body: &Value) -> Value {
@@ -170,7 +175,9 @@ struct DeltaTable {
 static DELTA: LazyLock<Mutex<DeltaTable>> = LazyLock::new(|| Mutex::new(DeltaTable::default()));
 
 fn table() -> std::sync::MutexGuard<'static, DeltaTable> {
-    DELTA.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    DELTA
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn version(m: &Value) -> String {
@@ -226,30 +233,51 @@ pub fn delta(world: &mut World, ctx: &Ctx<'_>, folder_id: &str, req: &GraphReque
             (Some(snap.versions), f, s)
         }
         None => {
-            if query_param(raw, "$search").is_some() || query_param(raw, "$orderby").is_some_and(|o| !o.starts_with("receivedDateTime desc")) {
+            if query_param(raw, "$search").is_some()
+                || query_param(raw, "$orderby")
+                    .is_some_and(|o| !o.starts_with("receivedDateTime desc"))
+            {
                 return Err(GraphError::bad_request(
                     "The query parameter is not supported with delta: only $select, $top, $expand and $filter on receivedDateTime are.",
                 ));
             }
-            (None, query_param(raw, "$filter"), query_param(raw, "$select"))
+            (
+                None,
+                query_param(raw, "$filter"),
+                query_param(raw, "$select"),
+            )
         }
     };
     // Parse $filter and $select as a message collection does (schema-checked).
     let mut synthetic = Vec::new();
     if let Some(f) = &filter {
-        synthetic.push(format!("$filter={}", percent_encoding::utf8_percent_encode(f, percent_encoding::NON_ALPHANUMERIC)));
+        synthetic.push(format!(
+            "$filter={}",
+            percent_encoding::utf8_percent_encode(f, percent_encoding::NON_ALPHANUMERIC)
+        ));
     }
     if let Some(s) = &select {
-        synthetic.push(format!("$select={}", percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)));
+        synthetic.push(format!(
+            "$select={}",
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+        ));
     }
     let synthetic = synthetic.join("&");
-    let q = odata::parse((!synthetic.is_empty()).then_some(synthetic.as_str()), &MESSAGES, ctx.schema)?;
+    let q = odata::parse(
+        (!synthetic.is_empty()).then_some(synthetic.as_str()),
+        &MESSAGES,
+        ctx.schema,
+    )?;
     let mb = mailbox(world, ctx)?;
     let current: Vec<&Value> = mb
         .messages
         .iter()
         .filter(|m| m["parentFolderId"] == folder_id)
-        .filter(|m| q.filter.as_ref().is_none_or(|f| odata::filter_matches(f, m)))
+        .filter(|m| {
+            q.filter
+                .as_ref()
+                .is_none_or(|f| odata::filter_matches(f, m))
+        })
         .collect();
     let versions: BTreeMap<String, String> = current
         .iter()
@@ -305,11 +333,17 @@ fn delta_page(ctx: &Ctx<'_>, mut pending: Pending, page_size: usize) -> Reply {
     let mut out = serde_json::Map::new();
     out.insert(
         "@odata.context".into(),
-        json!(format!("{}/v1.0/$metadata#Collection(message)", ctx.base_url)),
+        json!(format!(
+            "{}/v1.0/$metadata#Collection(message)",
+            ctx.base_url
+        )),
     );
     let link = |name: &str, token: &str| format!("{}{}?{name}={token}", ctx.base_url, pending.path);
     if rest.is_empty() {
-        out.insert("@odata.deltaLink".into(), json!(link("$deltatoken", &pending.delta_token)));
+        out.insert(
+            "@odata.deltaLink".into(),
+            json!(link("$deltatoken", &pending.delta_token)),
+        );
     } else {
         let skip = crate::server::new_id();
         out.insert("@odata.nextLink".into(), json!(link("$skiptoken", &skip)));
@@ -341,14 +375,19 @@ pub fn mail_tips(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcom
     if req.method != Method::POST {
         return Err(super::router::method_not_allowed());
     }
-    require_scope(ctx.principal, &["Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic"])?;
+    require_scope(
+        ctx.principal,
+        &["Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic"],
+    )?;
     let body = req.json()?;
     let addresses = body["EmailAddresses"]
         .as_array()
         .or_else(|| body["emailAddresses"].as_array())
         .ok_or_else(|| GraphError::bad_request("EmailAddresses is required."))?;
     if addresses.is_empty() || addresses.len() > 100 {
-        return Err(GraphError::bad_request("Between 1 and 100 email addresses are allowed."));
+        return Err(GraphError::bad_request(
+            "Between 1 and 100 email addresses are allowed.",
+        ));
     }
     let options = body["MailTipsOptions"]
         .as_str()
@@ -365,7 +404,11 @@ pub fn mail_tips(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcom
         let user = world.user_by_address(&addr).cloned();
         let internal = user.as_ref().is_some_and(|u| u.tenant_id == my_tenant);
         if options.contains("recipientscope") {
-            tip["recipientScope"] = json!(if internal { "internal" } else { "external, externalPartner, externalNonPartner" });
+            tip["recipientScope"] = json!(if internal {
+                "internal"
+            } else {
+                "external, externalPartner, externalNonPartner"
+            });
         }
         if options.contains("mailboxfullstatus") {
             tip["mailboxFull"] = json!(false);
@@ -385,13 +428,21 @@ pub fn mail_tips(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcom
                 if let Some(mbx) = world.mailboxes.get(&u.id) {
                     let s = &mbx.settings["automaticRepliesSetting"];
                     let status = s["status"].as_str().unwrap_or("disabled");
-                    let start = s["scheduledStartDateTime"]["dateTime"].as_str().unwrap_or("");
+                    let start = s["scheduledStartDateTime"]["dateTime"]
+                        .as_str()
+                        .unwrap_or("");
                     let end = s["scheduledEndDateTime"]["dateTime"].as_str().unwrap_or("");
                     let now_s = shape::iso_7(now);
                     let on = status == "alwaysEnabled"
-                        || (status == "scheduled" && start <= now_s.as_str() && now_s.as_str() < end);
+                        || (status == "scheduled"
+                            && start <= now_s.as_str()
+                            && now_s.as_str() < end);
                     if on {
-                        let key = if internal { "internalReplyMessage" } else { "externalReplyMessage" };
+                        let key = if internal {
+                            "internalReplyMessage"
+                        } else {
+                            "externalReplyMessage"
+                        };
                         reply = json!({ "message": s[key], "messageLanguage": {"locale": "en-US", "displayName": "English (United States)"} });
                         if status == "scheduled" {
                             reply["scheduledStartTime"] = s["scheduledStartDateTime"].clone();
@@ -415,7 +466,16 @@ pub fn mail_tips(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcom
 /// The seeded inbox rules of a user (read-only here).
 pub fn seeded_rules(user_key: &str) -> Vec<Value> {
     let id = |n: u8| {
-        base64::engine::general_purpose::STANDARD.encode([b'r', b'u', b'l', b'e', n, user_key.len() as u8, 0, 1])
+        base64::engine::general_purpose::STANDARD.encode([
+            b'r',
+            b'u',
+            b'l',
+            b'e',
+            n,
+            user_key.len() as u8,
+            0,
+            1,
+        ])
     };
     vec![
         json!({
@@ -514,7 +574,11 @@ pub fn search_query(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Out
                 }
             }
             if !extra.is_empty() {
-                let content = format!("{}{}", with_files["body"]["content"].as_str().unwrap_or(""), extra);
+                let content = format!(
+                    "{}{}",
+                    with_files["body"]["content"].as_str().unwrap_or(""),
+                    extra
+                );
                 with_files["body"]["content"] = json!(content);
             }
             search::kql_matches(k, &with_files)
@@ -578,9 +642,15 @@ mod tests {
     fn computed_properties_only_when_selected() {
         let m = json!({"subject": "S", "body": {"contentType": "text", "content": "x"},
             "from": {"emailAddress": {"name": "A", "address": "a@b.example"}}});
-        assert!(with_computed(m.clone(), Some("$select=subject")).get("uniqueBody").is_none());
+        assert!(with_computed(m.clone(), Some("$select=subject"))
+            .get("uniqueBody")
+            .is_none());
         let w = with_computed(m, Some("$select=uniqueBody,internetMessageHeaders"));
         assert_eq!(w["uniqueBody"]["content"], "x");
-        assert!(w["internetMessageHeaders"].as_array().unwrap().iter().any(|h| h["name"] == "From" && h["value"] == "A <a@b.example>"));
+        assert!(w["internetMessageHeaders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["name"] == "From" && h["value"] == "A <a@b.example>"));
     }
 }

@@ -252,10 +252,14 @@ mod tests {
             "from": {"emailAddress": {"name": "Alex", "address": "alex@fabrikam.example"}},
             "webLink": "https://outlook.office365.com/owa/?ItemID=M1"}]});
         let r = serde_json::to_value(results(&page)).unwrap();
-        assert_eq!(r, json!({"results": [{"id": "M1", "title": "Pricing — Alex, 2026-05-01 10:00 UTC",
-            "url": "https://outlook.office365.com/owa/?ItemID=M1"}]}));
+        assert_eq!(
+            r,
+            json!({"results": [{"id": "M1", "title": "Pricing — Alex, 2026-05-01 10:00 UTC",
+            "url": "https://outlook.office365.com/owa/?ItemID=M1"}]})
+        );
         let d = serde_json::to_value(document(&json!({"id": "M1", "subject": "S",
-            "body": {"contentType": "html", "content": "<p>Hi<span hidden>x</span></p>"}}))).unwrap();
+            "body": {"contentType": "html", "content": "<p>Hi<span hidden>x</span></p>"}})))
+        .unwrap();
         assert_eq!(d["text"], "Hi");
         let keys: Vec<_> = d.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys.len(), 5, "{keys:?}");

@@ -88,8 +88,13 @@ pub fn is_text(content_type: Option<&str>, name: &str) -> bool {
     }
     if matches!(
         ct.as_str(),
-        "application/json" | "application/xml" | "application/csv" | "application/x-yaml"
-            | "application/yaml" | "application/ics" | "message/rfc822"
+        "application/json"
+            | "application/xml"
+            | "application/csv"
+            | "application/x-yaml"
+            | "application/yaml"
+            | "application/ics"
+            | "message/rfc822"
     ) {
         return true;
     }
@@ -97,7 +102,18 @@ pub fn is_text(content_type: Option<&str>, name: &str) -> bool {
     (ct.is_empty() || ct == "application/octet-stream")
         && matches!(
             ext.as_str(),
-            "txt" | "csv" | "tsv" | "md" | "json" | "xml" | "ics" | "vcf" | "log" | "yaml" | "yml" | "eml"
+            "txt"
+                | "csv"
+                | "tsv"
+                | "md"
+                | "json"
+                | "xml"
+                | "ics"
+                | "vcf"
+                | "log"
+                | "yaml"
+                | "yml"
+                | "eml"
         )
 }
 
@@ -109,7 +125,13 @@ fn is_html(content_type: Option<&str>, name: &str) -> bool {
 
 /// The binary chunk `[offset, offset+len)` of `bytes`, which start at `starts_at` (0 for a full
 /// download, the range start for a 206).
-pub fn binary_chunk(bytes: &[u8], starts_at: u64, offset: u64, len: usize, total: u64) -> (Vec<u8>, Option<u64>) {
+pub fn binary_chunk(
+    bytes: &[u8],
+    starts_at: u64,
+    offset: u64,
+    len: usize,
+    total: u64,
+) -> (Vec<u8>, Option<u64>) {
     let from = offset.saturating_sub(starts_at) as usize;
     let piece: Vec<u8> = bytes.iter().skip(from).take(len).copied().collect();
     let end = offset + piece.len() as u64;
@@ -144,7 +166,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<AttachmentContent> 
             "a link to a file in OneDrive or SharePoint, not a copy of the file: open it from the \
              message in Outlook"
         };
-        let text = format!("{} ({}) is {what}.", info.name, super::human_size(info.size));
+        let text = format!(
+            "{} ({}) is {what}.",
+            info.name,
+            super::human_size(info.size)
+        );
         return Ok(Reply::new(
             text,
             AttachmentContent {
@@ -180,7 +206,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<AttachmentContent> 
         .await
         .map_err(|e| cx.graph_error(&GraphError::transport(&e)))?;
     if !(200..300).contains(&response.status) {
-        let e = parse_response(&response).err().unwrap_or_else(GraphError::malformed_response);
+        let e = parse_response(&response)
+            .err()
+            .unwrap_or_else(GraphError::malformed_response);
         return Err(cx.graph_error(&e));
     }
     let media_type = response
@@ -311,10 +339,16 @@ mod tests {
         assert!(!is_text(Some("application/pdf"), "a.txt"));
         assert!(!is_text(Some("image/png"), "logo.png"));
         let bytes: Vec<u8> = (0..100u8).collect();
-        assert_eq!(binary_chunk(&bytes, 0, 90, 20, 100), ((90..100).collect(), None));
+        assert_eq!(
+            binary_chunk(&bytes, 0, 90, 20, 100),
+            ((90..100).collect(), None)
+        );
         assert_eq!(binary_chunk(&bytes, 0, 0, 10, 100).1, Some(10));
         // A 206 whose body starts at the range start.
-        assert_eq!(binary_chunk(&bytes[..10], 50, 50, 10, 100), ((0..10).collect(), Some(60)));
+        assert_eq!(
+            binary_chunk(&bytes[..10], 50, 50, 10, 100),
+            ((0..10).collect(), Some(60))
+        );
         assert_eq!(content_range("bytes 50-59/100"), Some((50, Some(100))));
     }
 }

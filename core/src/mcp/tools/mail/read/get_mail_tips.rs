@@ -17,7 +17,8 @@ use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 /// Graph's limit on addresses per call.
 const MAX_RECIPIENTS: usize = 100;
 
-const TIP_OPTIONS: &str = "automaticReplies, mailboxFullStatus, deliveryRestriction, moderationStatus, \
+const TIP_OPTIONS: &str =
+    "automaticReplies, mailboxFullStatus, deliveryRestriction, moderationStatus, \
 recipientScope, externalMemberCount, totalMemberCount, customMailTip, maxMessageSize";
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,7 +94,10 @@ pub fn tip(v: &Value) -> MailTip {
         .and_then(Value::as_str)
         .filter(|_| reply_text.is_some())
         .map(str::to_owned);
-    let scope = v.get("recipientScope").and_then(Value::as_str).unwrap_or("");
+    let scope = v
+        .get("recipientScope")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let n = |k: &str| v.get(k).and_then(Value::as_u64).filter(|n| *n > 0);
     let b = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
     MailTip {
@@ -177,14 +181,20 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MailTips> {
             "recipients: give 1 to {MAX_RECIPIENTS} email addresses"
         )));
     }
-    if let Some(bad) = recipients.iter().find(|r| !r.contains('@') || r.contains(' ')) {
+    if let Some(bad) = recipients
+        .iter()
+        .find(|r| !r.contains('@') || r.contains(' '))
+    {
         return Err(ToolError::invalid_argument(format!(
             "recipients: {bad:?} is not an email address; to find someone's address use lookup_people"
         )));
     }
     let body = json!({ "EmailAddresses": recipients, "MailTipsOptions": TIP_OPTIONS });
     let answer = cx
-        .call(&GraphRequest::post(GraphPath::me().segment("getMailTips"), body))
+        .call(&GraphRequest::post(
+            GraphPath::me().segment("getMailTips"),
+            body,
+        ))
         .await?;
     let tips: Vec<MailTip> = items(&answer).iter().map(tip).collect();
     Ok(Reply::new(tips_text(&tips), MailTips { tips }))
@@ -228,8 +238,13 @@ mod tests {
         assert_eq!(t.automatic_reply.as_deref(), Some("Away"));
         assert!(t.mailbox_full && t.external && t.member_count.is_none());
         let text = tips_text(&[t]);
-        assert!(text.contains("automatic reply on until 2026-06-10T00:00: \"Away\""), "{text}");
-        let e = tip(&json!({"emailAddress": {"address": "x@y"}, "error": {"code": "E", "message": "nope"}}));
+        assert!(
+            text.contains("automatic reply on until 2026-06-10T00:00: \"Away\""),
+            "{text}"
+        );
+        let e = tip(
+            &json!({"emailAddress": {"address": "x@y"}, "error": {"code": "E", "message": "nope"}}),
+        );
         assert_eq!(e.error.as_deref(), Some("nope"));
     }
 }

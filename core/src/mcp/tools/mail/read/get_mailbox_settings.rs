@@ -103,7 +103,12 @@ pub fn shape(v: &Value) -> MailboxSettings {
         days: w
             .get("daysOfWeek")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default(),
         start: hhmm(str_field(w, "startTime")),
         end: hhmm(str_field(w, "endTime")),
@@ -176,7 +181,9 @@ pub fn settings_text(s: &MailboxSettings) -> String {
 
 async fn run(cx: &ToolContext<'_>) -> ToolResult<MailboxSettings> {
     let v = cx
-        .call(&GraphRequest::get(GraphPath::me().segment("mailboxSettings")).select(SETTINGS_FIELDS))
+        .call(
+            &GraphRequest::get(GraphPath::me().segment("mailboxSettings")).select(SETTINGS_FIELDS),
+        )
         .await?;
     let s = shape(&v);
     Ok(Reply::new(settings_text(&s), s))
@@ -213,12 +220,20 @@ mod tests {
 
     #[test]
     fn settings_are_compact() {
-        let s = shape(&json!({"timeZone": "Pacific Standard Time", "language": {"locale": "en-US"},
+        let s = shape(
+            &json!({"timeZone": "Pacific Standard Time", "language": {"locale": "en-US"},
             "workingHours": {"daysOfWeek": ["monday"], "startTime": "08:00:00.0000000", "endTime": "17:00:00.0000000", "timeZone": {"name": "Pacific Standard Time"}},
-            "automaticRepliesSetting": {"status": "disabled", "externalAudience": "all", "internalReplyMessage": ""}}));
+            "automaticRepliesSetting": {"status": "disabled", "externalAudience": "all", "internalReplyMessage": ""}}),
+        );
         let a = s.automatic_replies.as_ref().unwrap();
-        assert_eq!((a.status.as_str(), &a.external_audience, &a.internal_message), ("disabled", &None, &None));
+        assert_eq!(
+            (a.status.as_str(), &a.external_audience, &a.internal_message),
+            ("disabled", &None, &None)
+        );
         let t = settings_text(&s);
-        assert!(t.contains("Working hours: monday 08:00-17:00 (Pacific Standard Time)"), "{t}");
+        assert!(
+            t.contains("Working hours: monday 08:00-17:00 (Pacific Standard Time)"),
+            "{t}"
+        );
     }
 }

@@ -208,7 +208,10 @@ fn people_line(label: &str, ps: &[Person]) -> Option<String> {
     (!ps.is_empty()).then(|| {
         format!(
             "{label}: {}",
-            ps.iter().map(Person::display).collect::<Vec<_>>().join(", ")
+            ps.iter()
+                .map(Person::display)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }
@@ -218,7 +221,9 @@ pub fn detail_text(d: &MessageDetail, offset: usize) -> String {
     let mut lines = vec![format!("Subject: {}", d.subject)];
     lines.push(format!(
         "From: {}",
-        d.from.as_ref().map_or("(no sender)".into(), Person::display)
+        d.from
+            .as_ref()
+            .map_or("(no sender)".into(), Person::display)
     ));
     lines.extend(people_line("To", &d.to));
     lines.extend(people_line("Cc", &d.cc));
@@ -282,7 +287,10 @@ pub fn detail_text(d: &MessageDetail, offset: usize) -> String {
         "Body (new text only; full_thread: true shows the quoted history)".to_owned()
     };
     if offset > 0 {
-        lines.push(format!("--- {scope}, from character {offset} of {} ---", d.total_chars));
+        lines.push(format!(
+            "--- {scope}, from character {offset} of {} ---",
+            d.total_chars
+        ));
     } else {
         lines.push(format!("--- {scope} ---"));
     }
@@ -319,10 +327,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessageDetail> {
             )
         })
         .map_err(|_| ToolError::new("The request could not be built."))?;
-    let reply = cx.send_batch(&batch).await.map_err(|e| cx.graph_error(&e))?;
-    let m = reply
-        .result("message")
+    let reply = cx
+        .send_batch(&batch)
+        .await
         .map_err(|e| cx.graph_error(&e))?;
+    let m = reply.result("message").map_err(|e| cx.graph_error(&e))?;
     // The attachment list is an extra: a failure there does not hide the message.
     let attachments = reply
         .result("attachments")
@@ -383,7 +392,10 @@ mod tests {
         assert_eq!(d.headers[0].name, "X-Test");
         let t = detail_text(&d, 0);
         assert!(t.contains(&format!("offset {next}")), "{t}");
-        assert!(t.contains("To: adele@contoso.example") && t.contains("[unread]"), "{t}");
+        assert!(
+            t.contains("To: adele@contoso.example") && t.contains("[unread]"),
+            "{t}"
+        );
         let rest = shape(&m, vec![], false, next, 1000);
         assert!(rest.body.starts_with('b') && rest.next_offset.is_none());
         let full = shape(&m, vec![], true, 0, 1000);
@@ -394,8 +406,16 @@ mod tests {
     fn request_selects_the_body_asked_for() {
         let p = crate::graph::GraphPath::me().segment("messages");
         let r = message_request(p.clone(), false, true).relative_url();
-        assert!(r.contains("uniqueBody") && r.contains("internetMessageHeaders") && !r.contains(",body"), "{r}");
+        assert!(
+            r.contains("uniqueBody")
+                && r.contains("internetMessageHeaders")
+                && !r.contains(",body"),
+            "{r}"
+        );
         let r = message_request(p, true, false).relative_url();
-        assert!(r.contains(",body") && !r.contains("uniqueBody") && !r.contains("Headers"), "{r}");
+        assert!(
+            r.contains(",body") && !r.contains("uniqueBody") && !r.contains("Headers"),
+            "{r}"
+        );
     }
 }

@@ -136,7 +136,11 @@ pub fn thread_text(t: &Thread) -> String {
             head.push_str(&short_time(r));
             head.push_str(" · ");
         }
-        head.push_str(&m.from.as_ref().map_or("(no sender)".into(), Person::display));
+        head.push_str(
+            &m.from
+                .as_ref()
+                .map_or("(no sender)".into(), Person::display),
+        );
         if !m.to.is_empty() {
             head.push_str(" → ");
             head.push_str(
@@ -162,7 +166,11 @@ pub fn thread_text(t: &Thread) -> String {
         }
         out.push_str(&head);
         out.push_str(&format!("\n   id: {}\n", m.id));
-        out.push_str(if m.text.is_empty() { "(no new text)" } else { &m.text });
+        out.push_str(if m.text.is_empty() {
+            "(no new text)"
+        } else {
+            &m.text
+        });
         if m.truncated {
             out.push_str("\n[… cut; get_message with this id reads all of it]");
         }
@@ -181,10 +189,13 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Thread> {
         (Some(c), _) => check_id("conversation_id", c)?.to_owned(),
         (None, Some(id)) => {
             let m = cx
-                .call(&GraphRequest::get(message_path(&root, "id", id)?).select(&["conversationId"]))
+                .call(
+                    &GraphRequest::get(message_path(&root, "id", id)?).select(&["conversationId"]),
+                )
                 .await?;
-            str_field(&m, "conversationId")
-                .ok_or_else(|| ToolError::new("This message has no conversation id; read it with get_message."))?
+            str_field(&m, "conversationId").ok_or_else(|| {
+                ToolError::new("This message has no conversation id; read it with get_message.")
+            })?
         }
         (None, None) => {
             return Err(ToolError::invalid_argument(
@@ -280,7 +291,13 @@ mod tests {
             next_cursor: Some("abc".into()),
         };
         let text = thread_text(&thread);
-        assert!(text.contains("2026-05-01 10:00 UTC · Lee <lee@contoso.example> [unread]"), "{text}");
-        assert!(text.contains("cursor \"abc\"") && text.contains("get_message"), "{text}");
+        assert!(
+            text.contains("2026-05-01 10:00 UTC · Lee <lee@contoso.example> [unread]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cursor \"abc\"") && text.contains("get_message"),
+            "{text}"
+        );
     }
 }

@@ -39,8 +39,10 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<AttachmentList> {
     let answer = cx
         .call(&GraphRequest::get(path).select(ATTACHMENT_FIELDS))
         .await?;
-    let attachments: Vec<AttachmentInfo> =
-        items(&answer).iter().map(AttachmentInfo::from_graph).collect();
+    let attachments: Vec<AttachmentInfo> = items(&answer)
+        .iter()
+        .map(AttachmentInfo::from_graph)
+        .collect();
     let mut text = format!("{} attachment(s)", attachments.len());
     for a in &attachments {
         text.push_str("\n- ");

@@ -31,9 +31,30 @@ pub struct ListCategories;
 /// Outlook's colour names for the presets it shows.
 pub fn color_name(preset: &str) -> &'static str {
     const NAMES: [&str; 25] = [
-        "red", "orange", "brown", "yellow", "green", "teal", "olive", "blue", "purple", "cranberry",
-        "steel", "dark steel", "gray", "dark gray", "black", "dark red", "dark orange", "dark brown",
-        "dark yellow", "dark green", "dark teal", "dark olive", "dark blue", "dark purple",
+        "red",
+        "orange",
+        "brown",
+        "yellow",
+        "green",
+        "teal",
+        "olive",
+        "blue",
+        "purple",
+        "cranberry",
+        "steel",
+        "dark steel",
+        "gray",
+        "dark gray",
+        "black",
+        "dark red",
+        "dark orange",
+        "dark brown",
+        "dark yellow",
+        "dark green",
+        "dark teal",
+        "dark olive",
+        "dark blue",
+        "dark purple",
         "dark cranberry",
     ];
     preset
@@ -46,8 +67,12 @@ pub fn color_name(preset: &str) -> &'static str {
 async fn run(cx: &ToolContext<'_>) -> ToolResult<Categories> {
     let answer = cx
         .call(
-            &GraphRequest::get(GraphPath::me().segment("outlook").segment("masterCategories"))
-                .select(&["displayName", "color"]),
+            &GraphRequest::get(
+                GraphPath::me()
+                    .segment("outlook")
+                    .segment("masterCategories"),
+            )
+            .select(&["displayName", "color"]),
         )
         .await?;
     let categories: Vec<Category> = items(&answer)

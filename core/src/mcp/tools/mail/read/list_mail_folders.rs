@@ -176,7 +176,10 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<FolderTree> {
                     )
                     .map_err(|_| ToolError::new("The request could not be built."))?;
             }
-            let reply = cx.send_batch(&batch).await.map_err(|e| cx.graph_error(&e))?;
+            let reply = cx
+                .send_batch(&batch)
+                .await
+                .map_err(|e| cx.graph_error(&e))?;
             for &i in group {
                 let page = reply
                     .result(&i.to_string())
@@ -236,13 +239,25 @@ mod tests {
 
     #[test]
     fn tree_is_depth_first_with_paths() {
-        let inbox = raw(&json!({"id": "I", "displayName": "Inbox", "unreadItemCount": 3, "totalItemCount": 9, "childFolderCount": 1}), None);
+        let inbox = raw(
+            &json!({"id": "I", "displayName": "Inbox", "unreadItemCount": 3, "totalItemCount": 9, "childFolderCount": 1}),
+            None,
+        );
         let sent = raw(&json!({"id": "S", "displayName": "Sent Items"}), None);
-        let proj = raw(&json!({"id": "P", "displayName": "Projects"}), Some((0, &inbox.info)));
+        let proj = raw(
+            &json!({"id": "P", "displayName": "Projects"}),
+            Some((0, &inbox.info)),
+        );
         let list = depth_first(&[inbox, sent, proj]);
         let paths: Vec<_> = list.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["Inbox", "Inbox/Projects", "Sent Items"]);
-        let text = tree_text(&FolderTree { folders: list, truncated: false });
-        assert!(text.contains("- Inbox (3/9) id: I\n  - Projects (0/0) id: P"), "{text}");
+        let text = tree_text(&FolderTree {
+            folders: list,
+            truncated: false,
+        });
+        assert!(
+            text.contains("- Inbox (3/9) id: I\n  - Projects (0/0) id: P"),
+            "{text}"
+        );
     }
 }

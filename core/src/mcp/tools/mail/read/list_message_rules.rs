@@ -109,7 +109,9 @@ async fn run(cx: &ToolContext<'_>) -> ToolResult<Rules> {
         .segment("mailFolders")
         .segment("inbox")
         .segment("messageRules");
-    let answer = cx.call(&GraphRequest::get(path).select(RULE_FIELDS)).await?;
+    let answer = cx
+        .call(&GraphRequest::get(path).select(RULE_FIELDS))
+        .await?;
     let mut rules: Vec<Rule> = items(&answer).iter().map(rule).collect();
     rules.sort_by_key(|r| r.sequence);
     let mut text = format!("{} inbox rule(s), in evaluation order:", rules.len());
@@ -123,7 +125,11 @@ async fn run(cx: &ToolContext<'_>) -> ToolResult<Rules> {
             "\n{}. {} [{state}] if {} then {}",
             r.sequence,
             r.name,
-            if r.conditions.is_empty() { "(all messages)" } else { &r.conditions },
+            if r.conditions.is_empty() {
+                "(all messages)"
+            } else {
+                &r.conditions
+            },
             r.actions
         ));
         if !r.exceptions.is_empty() {
@@ -165,11 +171,16 @@ mod tests {
 
     #[test]
     fn rules_are_one_line() {
-        let r = rule(&json!({"id": "R1", "displayName": "Newsletters", "sequence": 2, "isEnabled": true,
+        let r = rule(
+            &json!({"id": "R1", "displayName": "Newsletters", "sequence": 2, "isEnabled": true,
             "conditions": {"senderContains": ["news"], "hasAttachments": false, "fromAddresses": [
                 {"emailAddress": {"name": "N", "address": "n@x.example"}}]},
-            "actions": {"moveToFolder": "F1", "stopProcessingRules": true}}));
-        assert_eq!(r.conditions, "fromAddresses: n@x.example; senderContains: news");
+            "actions": {"moveToFolder": "F1", "stopProcessingRules": true}}),
+        );
+        assert_eq!(
+            r.conditions,
+            "fromAddresses: n@x.example; senderContains: news"
+        );
         assert_eq!(r.actions, "moveToFolder: F1; stopProcessingRules: true");
         assert!(r.exceptions.is_empty());
     }

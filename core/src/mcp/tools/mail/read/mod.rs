@@ -236,7 +236,8 @@ mod tests {
 
     #[test]
     fn attachments_are_described() {
-        let a = AttachmentInfo::from_graph(&json!({"@odata.type": "#microsoft.graph.itemAttachment",
+        let a =
+            AttachmentInfo::from_graph(&json!({"@odata.type": "#microsoft.graph.itemAttachment",
             "id": "A1", "name": "Fwd", "size": 2048, "isInline": false}));
         assert_eq!(a.kind, "item");
         assert_eq!(a.to_text(), "Fwd (2 KB, item) id: A1");

@@ -281,7 +281,11 @@ async fn microsoft_search(
     limit: usize,
     cx: &ToolContext<'_>,
 ) -> ToolResult<SearchResults> {
-    if args.mailbox.as_deref().is_some_and(|m| !m.trim().is_empty() && m.trim() != "me") {
+    if args
+        .mailbox
+        .as_deref()
+        .is_some_and(|m| !m.trim().is_empty() && m.trim() != "me")
+    {
         return Err(ToolError::invalid_argument(
             "include_attachment_contents searches only the user's own mailbox; leave out mailbox, or search the shared mailbox without include_attachment_contents",
         ));

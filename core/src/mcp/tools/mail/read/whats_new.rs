@@ -104,7 +104,10 @@ pub fn iso(secs: u64) -> String {
 
 /// Sorts delta items into new, changed and removed. `since` is when the previous round started
 /// (None on the baseline, where only unread messages count as new).
-pub fn classify(items: &[Value], since: Option<u64>) -> (Vec<MessageSummary>, Vec<MessageSummary>, Vec<String>) {
+pub fn classify(
+    items: &[Value],
+    since: Option<u64>,
+) -> (Vec<MessageSummary>, Vec<MessageSummary>, Vec<String>) {
     let (mut new, mut changed, mut removed) = (Vec::new(), Vec::new(), Vec::new());
     let since_iso = since.map(iso);
     for item in items {
@@ -160,7 +163,10 @@ fn changes_text(c: &Changes) -> String {
         out.push_str(&listing_text("Changed", &c.changed, None));
     }
     if !c.removed.is_empty() {
-        out.push_str(&format!("\nRemoved (deleted or moved away): {}", c.removed.join(", ")));
+        out.push_str(&format!(
+            "\nRemoved (deleted or moved away): {}",
+            c.removed.join(", ")
+        ));
     }
     if c.more {
         out.push_str("\nMore changes are waiting: call whats_new again.");
@@ -193,23 +199,43 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Changes> {
     let (listing, baseline, since) = match &stored {
         Some(state) => match cx.list(&template, Some(&state.link), limits).await {
             Ok(l) => (l, false, state.since),
-            Err(e) if e.message.contains("(HTTP 410") || e.message.contains("yncState") || e.message.contains("cursor") => {
+            Err(e)
+                if e.message.contains("(HTTP 410")
+                    || e.message.contains("yncState")
+                    || e.message.contains("cursor") =>
+            {
                 // The sync state expired (or the stored link is unusable): start over.
                 let _ = store.delete(&key).await;
                 let first = template.clone().query(
                     "$filter",
-                    format!("receivedDateTime ge {}", iso(now.saturating_sub(BASELINE_DAYS * 86_400))),
+                    format!(
+                        "receivedDateTime ge {}",
+                        iso(now.saturating_sub(BASELINE_DAYS * 86_400))
+                    ),
                 );
-                (cx.list(&first, None, PageLimits::new(MAX_PAGES, 5000)).await?, true, now)
+                (
+                    cx.list(&first, None, PageLimits::new(MAX_PAGES, 5000))
+                        .await?,
+                    true,
+                    now,
+                )
             }
             Err(e) => return Err(e),
         },
         None => {
             let first = template.clone().query(
                 "$filter",
-                format!("receivedDateTime ge {}", iso(now.saturating_sub(BASELINE_DAYS * 86_400))),
+                format!(
+                    "receivedDateTime ge {}",
+                    iso(now.saturating_sub(BASELINE_DAYS * 86_400))
+                ),
             );
-            (cx.list(&first, None, PageLimits::new(MAX_PAGES, 5000)).await?, true, now)
+            (
+                cx.list(&first, None, PageLimits::new(MAX_PAGES, 5000))
+                    .await?,
+                true,
+                now,
+            )
         }
     };
     // Where the next call continues: the delta link when this round is complete, else the
@@ -221,9 +247,17 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Changes> {
     };
     if let Some(link) = link {
         store
-            .put(&key, json!(State { link, since: next_since }))
+            .put(
+                &key,
+                json!(State {
+                    link,
+                    since: next_since
+                }),
+            )
             .await
-            .map_err(|_| ToolError::new("The server's per-user storage is unavailable. Try again."))?;
+            .map_err(|_| {
+                ToolError::new("The server's per-user storage is unavailable. Try again.")
+            })?;
     }
     let (new, changed, removed) = classify(&listing.items, (!baseline).then_some(since));
     let mut new = new;
@@ -281,14 +315,20 @@ mod tests {
     #[test]
     fn keys_and_classification() {
         assert_eq!(store_key(None, "inbox"), "delta:me:inbox");
-        assert_eq!(store_key(Some("Support@Contoso.com"), "F1"), "delta:support@contoso.com:F1");
+        assert_eq!(
+            store_key(Some("Support@Contoso.com"), "F1"),
+            "delta:support@contoso.com:F1"
+        );
         let items = vec![
             json!({"id": "A", "isRead": false, "receivedDateTime": "2026-06-01T10:00:00Z"}),
             json!({"id": "B", "isRead": true, "receivedDateTime": "2026-05-01T10:00:00Z"}),
             json!({"id": "C", "@removed": {"reason": "deleted"}}),
         ];
         let (n, c, r) = classify(&items, None);
-        assert_eq!((n.len(), c.len(), r.as_slice()), (1, 0, &["C".to_owned()][..]));
+        assert_eq!(
+            (n.len(), c.len(), r.as_slice()),
+            (1, 0, &["C".to_owned()][..])
+        );
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(1_780_272_000), "2026-06-01T00:00:00Z");
         assert_eq!(iso(951_782_400 + 3661), "2000-02-29T01:01:01Z");
