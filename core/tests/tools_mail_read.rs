@@ -636,33 +636,33 @@ async fn attachments_text_binary_chunks_and_items() {
     let c1 = h
         .call(
             "get_attachment",
-            json!({"message_id": mid, "attachment_id": aid, "length": 49152}),
+            json!({"message_id": mid, "attachment_id": aid, "length": 16384}),
         )
         .await
         .ok();
     assert_eq!(c1.structured["encoding"], "base64");
     assert_eq!(c1.structured["total"].as_u64().unwrap(), size);
-    assert_eq!(c1.structured["nextOffset"].as_u64().unwrap(), 49152);
+    assert_eq!(c1.structured["nextOffset"].as_u64().unwrap(), 16384);
     let bytes1 = base64::engine::general_purpose::STANDARD
         .decode(c1.structured["content"].as_str().unwrap())
         .unwrap();
-    assert_eq!(bytes1.len(), 49152);
+    assert_eq!(bytes1.len(), 16384);
     let reqs = h.requests(mark);
     assert_graph_hygiene(&reqs);
     let value_req = reqs
         .iter()
         .find(|r| r.path.ends_with("/$value") || r.path.ends_with("/%24value"))
         .expect("$value");
-    assert_eq!(value_req.headers["range"], "bytes=0-49151");
+    assert_eq!(value_req.headers["range"], "bytes=0-16383");
     let c2 = h
         .call(
             "get_attachment",
-            json!({"message_id": mid, "attachment_id": aid, "offset": 49152, "length": 100}),
+            json!({"message_id": mid, "attachment_id": aid, "offset": 16384, "length": 100}),
         )
         .await
         .ok();
-    assert_eq!(c2.structured["offset"], 49152);
-    assert_eq!(c2.structured["nextOffset"], 49252);
+    assert_eq!(c2.structured["offset"], 16384);
+    assert_eq!(c2.structured["nextOffset"], 16484);
     let (_, raw) = h
         .graph_get(&format!(
             "/me/messages/{}/attachments/{}",
@@ -676,8 +676,8 @@ async fn attachments_text_binary_chunks_and_items() {
     let bytes2 = base64::engine::general_purpose::STANDARD
         .decode(c2.structured["content"].as_str().unwrap())
         .unwrap();
-    assert_eq!(bytes1, all[..49152]);
-    assert_eq!(bytes2, all[49152..49252]);
+    assert_eq!(bytes1, all[..16384]);
+    assert_eq!(bytes2, all[16384..16484]);
     let past = h
         .call(
             "get_attachment",
@@ -1173,5 +1173,53 @@ async fn read_tools_are_in_the_read_preset_and_read_only() {
             "{name}: {} chars",
             d.len()
         );
+    }
+}
+
+/// The largest result each reading tool can be asked for stays within ~20k tokens, counting the
+/// text and the structuredContent together (a client may pass both to the model).
+#[tokio::test(flavor = "current_thread")]
+async fn largest_results_stay_within_the_token_budget() {
+    use m365_core::text::budget::approx_tokens;
+    let h = Harness::new();
+    let cost = |c: &Called| approx_tokens(&c.text) + approx_tokens(&c.structured.to_string());
+    let newsletter = id_of(&h, fixtures::INJECTION_SUBJECT).await;
+    let zip_msg = id_of(&h, fixtures::LARGE_ZIP_SUBJECT).await;
+    let atts = h
+        .call("list_attachments", json!({"message_id": zip_msg}))
+        .await
+        .ok();
+    let zip = atts.structured["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"].as_str().unwrap().ends_with(".zip"))
+        .unwrap()["id"]
+        .clone();
+    let thread = by_subject(&h, &format!("RE: {}", fixtures::LONGEST_THREAD_SUBJECT)).await;
+    let calls = [
+        ("list_messages", json!({"limit": 50})),
+        ("search_messages", json!({"query": "the", "limit": 50})),
+        (
+            "get_message",
+            json!({"id": newsletter, "max_chars": 40000, "full_thread": true, "headers": true}),
+        ),
+        (
+            "get_thread",
+            json!({"id": thread[0]["id"], "limit": 25, "max_chars_per_message": 8000}),
+        ),
+        (
+            "get_attachment",
+            json!({"message_id": zip_msg, "attachment_id": zip, "length": 16384}),
+        ),
+        ("list_mail_folders", json!({})),
+        ("whats_new", json!({})),
+        ("search", json!({"query": "the"})),
+        ("fetch", json!({"id": newsletter})),
+    ];
+    for (tool, args) in calls {
+        let out = h.call(tool, args).await.ok();
+        let tokens = cost(&out);
+        assert!(tokens <= 20_000, "{tool}: ~{tokens} tokens");
     }
 }

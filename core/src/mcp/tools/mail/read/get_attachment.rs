@@ -23,9 +23,11 @@ use crate::text::html;
 
 /// Default and largest text chunk (characters).
 const TEXT_CHUNK: usize = 20_000;
-/// Default and largest binary chunk (bytes; ~32 KB of base64, ~10k tokens).
-const DEFAULT_BYTES: usize = 24 * 1024;
-const MAX_BYTES: usize = 48 * 1024;
+/// Default and largest binary chunk (bytes). Base64 costs about one token per 2.3 characters
+/// and the chunk is in both the text and structuredContent, so 12 KB (~16k characters, ~7k
+/// tokens each) by default and 16 KB at most keep a result within the ~20k-token budget.
+const DEFAULT_BYTES: usize = 12 * 1024;
+const MAX_BYTES: usize = 16 * 1024;
 
 #[derive(Debug, Default, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -40,9 +42,9 @@ pub struct Args {
     #[serde(default)]
     pub offset: Option<u64>,
     /// How much to return: characters for text (at most 20000, the default), bytes for
-    /// binary (at most 49152, default 24576).
+    /// binary (at most 16384, default 12288).
     #[serde(default)]
-    #[cfg_attr(test, schemars(range(min = 1, max = 49152)))]
+    #[cfg_attr(test, schemars(range(min = 1, max = 16384)))]
     pub length: Option<u32>,
     /// A shared or delegated mailbox's address; omit for the user's own mailbox.
     #[serde(default)]
@@ -278,14 +280,15 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<AttachmentContent> 
     }
     let (piece, next_offset) = binary_chunk(&response.body, starts_at, offset, byte_len, total);
     let end = offset + piece.len() as u64;
+    let encoded = STANDARD.encode(&piece);
     let mut out = format!(
-        "{} ({}), bytes {offset}-{end} of {total}, base64 in structuredContent.content.",
+        "{} ({}), bytes {offset}-{end} of {total}, base64:\n{encoded}",
         info.name,
         media_type.as_deref().unwrap_or("application/octet-stream")
     );
     if let Some(n) = next_offset {
         out.push_str(&format!(
-            " More: call get_attachment again with offset {n} ({} bytes left).",
+            "\n--- More: call get_attachment again with offset {n} ({} bytes left). ---",
             total - n
         ));
     }
@@ -295,7 +298,7 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<AttachmentContent> 
             attachment: info,
             encoding: "base64".into(),
             media_type,
-            content: Some(STANDARD.encode(&piece)),
+            content: Some(encoded),
             offset,
             total,
             next_offset,

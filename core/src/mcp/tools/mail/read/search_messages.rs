@@ -210,6 +210,8 @@ const SEARCH_API_FIELDS: &[&str] = &[
 ];
 
 const MS_CURSOR_PREFIX: &str = "msearch:";
+/// Largest page the Microsoft Search API serves for messages.
+const MS_MAX_SIZE: usize = 25;
 
 fn ms_cursor(from: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("{MS_CURSOR_PREFIX}{from}"))
@@ -299,6 +301,8 @@ async fn microsoft_search(
         Some(c) => ms_cursor_decode(c)?,
         None => 0,
     };
+    // The Search API pages messages 25 at a time at most.
+    let limit = limit.min(MS_MAX_SIZE);
     let body = json!({
         "requests": [{
             "entityTypes": ["message"],
