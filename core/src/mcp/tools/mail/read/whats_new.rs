@@ -67,6 +67,9 @@ struct State {
     link: String,
     /// When the round that produced it started (seconds), to tell new from changed.
     since: u64,
+    /// The link continues a baseline round that did not fit in one call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    baseline: bool,
 }
 
 #[derive(Debug, Default)]
@@ -195,77 +198,71 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Changes> {
     let template = GraphRequest::get(path.clone())
         .select(SUMMARY_FIELDS)
         .prefer("odata.maxpagesize=100");
-    let limits = PageLimits::new(MAX_PAGES, MAX_CHANGES);
+    let baseline_limits = PageLimits::new(MAX_PAGES, MAX_PAGES * 100);
+    let start_baseline = || async {
+        let first = template.clone().query(
+            "$filter",
+            format!(
+                "receivedDateTime ge {}",
+                iso(now.saturating_sub(BASELINE_DAYS * 86_400))
+            ),
+        );
+        cx.list(&first, None, baseline_limits).await
+    };
     let (listing, baseline, since) = match &stored {
-        Some(state) => match cx.list(&template, Some(&state.link), limits).await {
-            Ok(l) => (l, false, state.since),
-            Err(e)
-                if e.message.contains("(HTTP 410")
-                    || e.message.contains("yncState")
-                    || e.message.contains("cursor") =>
-            {
-                // The sync state expired (or the stored link is unusable): start over.
-                let _ = store.delete(&key).await;
-                let first = template.clone().query(
-                    "$filter",
-                    format!(
-                        "receivedDateTime ge {}",
-                        iso(now.saturating_sub(BASELINE_DAYS * 86_400))
-                    ),
-                );
-                (
-                    cx.list(&first, None, PageLimits::new(MAX_PAGES, 5000))
-                        .await?,
-                    true,
-                    now,
-                )
+        Some(state) => {
+            let limits = if state.baseline {
+                baseline_limits
+            } else {
+                PageLimits::new(MAX_PAGES, MAX_CHANGES)
+            };
+            match cx.list(&template, Some(&state.link), limits).await {
+                Ok(l) => (l, state.baseline, state.since),
+                Err(e)
+                    if e.message.contains("(HTTP 410")
+                        || e.message.contains("yncState")
+                        || e.message.contains("cursor") =>
+                {
+                    // The sync state expired (or the stored link is unusable): start over.
+                    let _ = store.delete(&key).await;
+                    (start_baseline().await?, true, now)
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
-        },
-        None => {
-            let first = template.clone().query(
-                "$filter",
-                format!(
-                    "receivedDateTime ge {}",
-                    iso(now.saturating_sub(BASELINE_DAYS * 86_400))
-                ),
-            );
-            (
-                cx.list(&first, None, PageLimits::new(MAX_PAGES, 5000))
-                    .await?,
-                true,
-                now,
-            )
         }
+        None => (start_baseline().await?, true, now),
     };
     // Where the next call continues: the delta link when this round is complete, else the
     // next page of this round (same `since`, so arrivals are still told apart).
-    let (link, more, next_since) = match (&listing.delta_link, &listing.next) {
-        (Some(d), _) => (Some(Cursor::new(d.clone(), 0).encode()), false, now),
-        (None, Some(c)) => (Some(c.encode()), true, since),
-        (None, None) => (None, false, now),
+    let (state, more) = match (&listing.delta_link, &listing.next) {
+        (Some(d), _) => (
+            Some(State {
+                link: Cursor::new(d.clone(), 0).encode(),
+                since: now,
+                baseline: false,
+            }),
+            false,
+        ),
+        (None, Some(c)) => (
+            Some(State {
+                link: c.encode(),
+                since,
+                baseline,
+            }),
+            true,
+        ),
+        (None, None) => (None, false),
     };
-    if let Some(link) = link {
-        store
-            .put(
-                &key,
-                json!(State {
-                    link,
-                    since: next_since
-                }),
-            )
-            .await
-            .map_err(|_| {
-                ToolError::new("The server's per-user storage is unavailable. Try again.")
-            })?;
+    if let Some(state) = state {
+        store.put(&key, json!(state)).await.map_err(|_| {
+            ToolError::new("The server's per-user storage is unavailable. Try again.")
+        })?;
     }
     let (new, changed, removed) = classify(&listing.items, (!baseline).then_some(since));
     let mut new = new;
-    let mut more = more;
     if baseline {
         // The baseline round reads everything recent; only unread messages are reported.
         new.truncate(MAX_CHANGES);
-        more = false;
     }
     let changes = Changes {
         folder: folder_arg.to_owned(),
