@@ -84,6 +84,13 @@ impl GraphPath {
         self
     }
 
+    /// Appends `/$value` (an item's raw content) with the `$` unencoded, as Graph's own URLs
+    /// and SDKs write it (RFC 3986 does not make `%24` equivalent to a reserved `$`).
+    pub fn value(mut self) -> Self {
+        self.0.push_str("/$value");
+        self
+    }
+
     /// Appends an id or other caller-supplied value as one percent-encoded segment.
     pub fn id(mut self, id: &str) -> Result<Self, InvalidId> {
         if id.is_empty() || id == "." || id == ".." {

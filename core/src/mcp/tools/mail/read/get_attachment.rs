@@ -195,7 +195,7 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<AttachmentContent> 
             info.size
         )));
     }
-    let mut request = GraphRequest::get(path.segment("$value"));
+    let mut request = GraphRequest::get(path.value());
     if !text_like {
         request = request.header(
             "Range",
