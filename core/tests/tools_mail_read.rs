@@ -466,6 +466,12 @@ async fn get_message_removes_hidden_text_and_flags_links() {
         out.text
     );
     assert!(out.text.contains("Warning: a link shows"), "{}", out.text);
+    assert!(
+        out.text
+            .contains("Warning: replies go to winner@lucky-prizes.example"),
+        "{}",
+        out.text
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -269,6 +269,21 @@ pub fn detail_text(d: &MessageDetail, offset: usize) -> String {
             d.hidden_removed
         ));
     }
+    let domain = |p: &Person| {
+        p.address
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_ascii_lowercase())
+    };
+    if let Some(from) = d.from.as_ref().and_then(domain) {
+        for r in &d.reply_to {
+            if domain(r).is_some_and(|rd| rd != from) {
+                lines.push(format!(
+                    "Warning: replies go to {} although the message is from {from}",
+                    r.address
+                ));
+            }
+        }
+    }
     for l in &d.suspicious_links {
         lines.push(format!(
             "Warning: a link shows {} but goes to {}",
@@ -383,6 +398,7 @@ mod tests {
         let m = json!({"id": "M1", "subject": "Hi", "isRead": false, "conversationId": "C1",
             "from": {"emailAddress": {"name": "Megan", "address": "megan@contoso.example"}},
             "toRecipients": [{"emailAddress": {"address": "adele@contoso.example"}}],
+            "replyTo": [{"emailAddress": {"address": "winner@prizes.example"}}],
             "uniqueBody": {"contentType": "html", "content": format!("<p>{}</p><p>{}</p>", "a ".repeat(400), "b ".repeat(400))},
             "internetMessageHeaders": [{"name": "X-Test", "value": "1"}]});
         let d = shape(&m, vec![], false, 0, 1000);
@@ -394,6 +410,10 @@ mod tests {
         assert!(t.contains(&format!("offset {next}")), "{t}");
         assert!(
             t.contains("To: adele@contoso.example") && t.contains("[unread]"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Warning: replies go to winner@prizes.example although the message is from contoso.example"),
             "{t}"
         );
         let rest = shape(&m, vec![], false, next, 1000);
