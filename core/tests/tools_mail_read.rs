@@ -297,27 +297,21 @@ async fn search_errors_name_the_argument() {
 #[tokio::test(flavor = "current_thread")]
 async fn search_with_attachment_contents_uses_microsoft_search() {
     let h = Harness::new();
-    // A word that is only inside a CSV attachment (a column name).
-    let plain = h
-        .call("search_messages", json!({"query": "active_users"}))
-        .await
-        .ok();
+    // (The sandbox's Search API matches like $search; it does not read attachment contents, so
+    // this checks the request and the shaping of the hits.)
     let mark = h.mark();
     let deep = h
         .call(
             "search_messages",
-            json!({"query": "active_users", "include_attachment_contents": true, "limit": 5}),
+            json!({"query": "pricing", "include_attachment_contents": true, "limit": 5}),
         )
         .await
         .ok();
     let found = deep.structured["messages"].as_array().unwrap();
-    assert!(!found.is_empty(), "{}", deep.text);
-    assert!(
-        plain.structured["messages"].as_array().unwrap().len() < found.len(),
-        "attachment contents should add results: {} vs {}",
-        plain.text,
-        deep.text
-    );
+    assert!(!found.is_empty() && found.len() <= 5, "{}", deep.text);
+    for m in found {
+        assert!(m["subject"].is_string() && m["id"].is_string(), "{m}");
+    }
     let reqs = h.requests(mark);
     assert_eq!(reqs.len(), 1);
     assert_eq!(
@@ -326,7 +320,8 @@ async fn search_with_attachment_contents_uses_microsoft_search() {
     );
     let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["requests"][0]["entityTypes"], json!(["message"]));
-    assert_eq!(body["requests"][0]["query"]["queryString"], "active_users");
+    assert_eq!(body["requests"][0]["query"]["queryString"], "pricing");
+    assert_eq!(body["requests"][0]["size"], 5);
     // The id works with get_message.
     let id = found[0]["id"].as_str().unwrap();
     h.call("get_message", json!({"id": id})).await.ok();
@@ -741,6 +736,28 @@ async fn attachments_text_binary_chunks_and_items() {
     assert!(part.structured["content"].as_str().unwrap().chars().count() <= 10);
     assert!(part.text.contains("offset"), "{}", part.text);
 
+    // The seeded forward with the original message attached as an item.
+    let fwd = id_of(&h, fixtures::ITEM_ATTACHMENT_SUBJECT).await;
+    let l = h
+        .call("list_attachments", json!({"message_id": fwd}))
+        .await
+        .ok();
+    let item = l.structured["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "item")
+        .unwrap_or_else(|| panic!("an item attachment: {}", l.text))
+        .clone();
+    let d = h
+        .call(
+            "get_attachment",
+            json!({"message_id": fwd, "attachment_id": item["id"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(d.structured["encoding"], "none");
+
     // An attached Outlook item is described.
     let (status, item) = graph_send(
         &h,
@@ -1064,13 +1081,22 @@ async fn categories_settings_and_rules() {
     let rules = h.call("list_message_rules", json!({})).await.ok();
     let list = rules.structured["rules"].as_array().unwrap();
     assert_eq!(list.len(), 2);
-    assert_eq!(list[0]["name"], "Newsletters to Reading");
+    assert_eq!(list[0]["name"], "Newsletters to their folder");
     assert!(list[0]["conditions"]
         .as_str()
         .unwrap()
-        .contains("senderContains: newsletter, digest"));
+        .contains("senderContains: WEEKLYBYTE@LUCERNEPUBLISHING.EXAMPLE"));
+    // Folder ids in actions are shown by name.
     assert!(
-        rules.text.contains("[off]") && rules.text.contains("except subjectContains: FYI"),
+        list[0]["actions"]
+            .as_str()
+            .unwrap()
+            .contains("moveToFolder: Newsletters"),
+        "{}",
+        rules.text
+    );
+    assert!(
+        rules.text.contains("[on]") && rules.text.contains("except importance: high"),
         "{}",
         rules.text
     );
@@ -1228,4 +1254,85 @@ async fn largest_results_stay_within_the_token_budget() {
         let tokens = cost(&out);
         assert!(tokens <= 20_000, "{tool}: ~{tokens} tokens");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared mailboxes
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "current_thread")]
+async fn shared_mailbox_reads_need_the_shared_permission() {
+    let h = Harness::new();
+    let mb = seed::SUPPORT_UPN;
+    let mark = h.mark();
+    let found = h
+        .call(
+            "search_messages",
+            json!({"subject": "arrived damaged", "mailbox": mb}),
+        )
+        .await
+        .ok();
+    let msgs = found.structured["messages"].as_array().unwrap();
+    assert!(!msgs.is_empty(), "{}", found.text);
+    let reqs = h.requests(mark);
+    assert!(
+        reqs[0]
+            .path
+            .starts_with("/v1.0/users/support%40contoso.example/messages")
+            || reqs[0]
+                .path
+                .starts_with("/v1.0/users/support@contoso.example/messages"),
+        "{}",
+        reqs[0].path
+    );
+    let original = msgs
+        .iter()
+        .find(|m| m["subject"] == fixtures::SUPPORT_DAMAGED_SUBJECT)
+        .expect("the customer's message");
+    let id = original["id"].as_str().unwrap();
+    let m = h
+        .call("get_message", json!({"id": id, "mailbox": mb}))
+        .await
+        .ok();
+    assert!(m.text.contains("Order #48213"), "{}", m.text);
+    let t = h
+        .call("get_thread", json!({"id": id, "mailbox": mb}))
+        .await
+        .ok();
+    assert_eq!(t.structured["messages"][0]["id"], id, "{}", t.text);
+    h.call("list_mail_folders", json!({"mailbox": mb}))
+        .await
+        .ok();
+    let w = h.call("whats_new", json!({"mailbox": mb})).await.ok();
+    assert_eq!(w.structured["baseline"], true);
+    assert!(h.store.keys().contains(&format!("delta:{mb}:inbox")));
+    // The complaint carries a PDF.
+    let aid = m.structured["attachments"][0]["id"].clone();
+    let pdf = h
+        .call(
+            "get_attachment",
+            json!({"message_id": id, "attachment_id": aid, "mailbox": mb, "length": 1000}),
+        )
+        .await
+        .ok();
+    assert_eq!(pdf.structured["encoding"], "base64", "{}", pdf.text);
+
+    // Without Mail.Read.Shared the mailbox is refused and the permission is named.
+    let own_only = only_scopes(&["User.Read", "Mail.ReadWrite", "MailboxSettings.Read"]);
+    for (tool, args) in [
+        ("search_messages", json!({"query": "order", "mailbox": mb})),
+        ("get_message", json!({"id": id, "mailbox": mb})),
+        ("list_mail_folders", json!({"mailbox": mb})),
+    ] {
+        let e = own_only.call(tool, args).await.err();
+        assert!(e.text.contains("Mail.Read.Shared"), "{tool}: {}", e.text);
+    }
+    let bad = h
+        .call(
+            "get_message",
+            json!({"id": id, "mailbox": "not an address"}),
+        )
+        .await
+        .err();
+    assert!(bad.text.contains("mailbox"), "{}", bad.text);
 }

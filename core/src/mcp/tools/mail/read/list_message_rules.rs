@@ -1,11 +1,15 @@
 //! `list_message_rules`: the user's inbox rules, each summarised in one line.
 //!
 //! Graph: `GET /me/mailFolders/inbox/messageRules` (MailboxSettings.Read). Conditions and
-//! actions are open-ended objects; they are summarised as `name: value` pairs.
+//! actions are open-ended objects; they are summarised as `name: value` pairs. Folder ids in
+//! `moveToFolder`/`copyToFolder` are shown by name, read in one `$batch`
+//! (`GET /me/mailFolders/{id}?$select=displayName`).
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::graph::batch::Batch;
+use crate::graph::request::MAX_BATCH_REQUESTS;
 use crate::graph::{GraphPath, GraphRequest, LocalBoxFuture};
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext};
@@ -39,7 +43,7 @@ pub struct Rule {
     pub conditions: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub exceptions: String,
-    /// e.g. "moveToFolder: AAMk…; stopProcessingRules: true".
+    /// e.g. "moveToFolder: Newsletters; stopProcessingRules: true" (folders by name).
     pub actions: String,
 }
 
@@ -104,6 +108,60 @@ pub fn rule(v: &Value) -> Rule {
     }
 }
 
+/// Actions that name a folder by id.
+const FOLDER_ACTIONS: &[&str] = &["moveToFolder", "copyToFolder"];
+
+/// Replaces folder ids in rule actions by the folders' names (best effort: an id that cannot
+/// be read, e.g. a deleted folder, stays as it is).
+async fn name_folders(cx: &ToolContext<'_>, rules: &mut [Value]) {
+    let mut ids: Vec<String> = Vec::new();
+    for r in rules.iter() {
+        for a in FOLDER_ACTIONS {
+            if let Some(id) = r.get("actions").and_then(|x| str_field(x, a)) {
+                if !ids.contains(&id) && ids.len() < MAX_BATCH_REQUESTS {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    if ids.is_empty() {
+        return;
+    }
+    let mut batch = Batch::new();
+    for (i, id) in ids.iter().enumerate() {
+        let Ok(path) = GraphPath::me().segment("mailFolders").id(id) else {
+            continue;
+        };
+        match batch.add(
+            &i.to_string(),
+            &GraphRequest::get(path).select(&["displayName"]),
+        ) {
+            Ok(b) => batch = b,
+            Err(_) => return,
+        }
+    }
+    let Ok(reply) = cx.send_batch(&batch).await else {
+        return;
+    };
+    for r in rules.iter_mut() {
+        for a in FOLDER_ACTIONS {
+            let Some(id) = r.get("actions").and_then(|x| str_field(x, a)) else {
+                continue;
+            };
+            let Some(i) = ids.iter().position(|x| *x == id) else {
+                continue;
+            };
+            if let Some(name) = reply
+                .result(&i.to_string())
+                .ok()
+                .and_then(|f| str_field(&f, "displayName"))
+            {
+                r["actions"][*a] = Value::String(name);
+            }
+        }
+    }
+}
+
 async fn run(cx: &ToolContext<'_>) -> ToolResult<Rules> {
     let path = GraphPath::me()
         .segment("mailFolders")
@@ -112,7 +170,9 @@ async fn run(cx: &ToolContext<'_>) -> ToolResult<Rules> {
     let answer = cx
         .call(&GraphRequest::get(path).select(RULE_FIELDS))
         .await?;
-    let mut rules: Vec<Rule> = items(&answer).iter().map(rule).collect();
+    let mut raw: Vec<Value> = items(&answer).to_vec();
+    name_folders(cx, &mut raw).await;
+    let mut rules: Vec<Rule> = raw.iter().map(rule).collect();
     rules.sort_by_key(|r| r.sequence);
     let mut text = format!("{} inbox rule(s), in evaluation order:", rules.len());
     for r in &rules {
