@@ -66,6 +66,11 @@ impl GraphPath {
         Self("/me".to_owned())
     }
 
+    /// The version root itself, for top-level resources such as `/search/query`.
+    pub fn root() -> Self {
+        Self(String::new())
+    }
+
     /// `/users/{id or userPrincipalName}` (shared and delegated mailboxes).
     pub fn user(id: &str) -> Result<Self, InvalidId> {
         Self(String::new()).segment("users").id(id)
@@ -76,6 +81,13 @@ impl GraphPath {
     pub fn segment(mut self, name: &'static str) -> Self {
         self.0.push('/');
         self.0.extend(utf8_percent_encode(name, PATH_SEGMENT));
+        self
+    }
+
+    /// Appends `/$value` (an item's raw content) with the `$` unencoded, as Graph's own URLs
+    /// and SDKs write it (RFC 3986 does not make `%24` equivalent to a reserved `$`).
+    pub fn value(mut self) -> Self {
+        self.0.push_str("/$value");
         self
     }
 
