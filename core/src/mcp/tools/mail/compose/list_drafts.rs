@@ -188,7 +188,7 @@ preview and the id to pass to update_draft, add_attachment, send_draft or delete
 send policy each draft says whether this server created it (only those can be sent). Example: {\"limit\":10}",
         annotations: ToolAnnotations::READ_ONLY,
         scopes: &["Mail.Read", "Mail.Read.Shared"],
-        safety: Safety::Organize,
+        safety: Safety::Read,
     };
 
     fn run<'a>(
