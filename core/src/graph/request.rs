@@ -66,6 +66,11 @@ impl GraphPath {
         Self("/me".to_owned())
     }
 
+    /// A top-level collection such as `/teams` or `/chats`.
+    pub fn root(name: &'static str) -> Self {
+        Self(String::new()).segment(name)
+    }
+
     /// `/users/{id or userPrincipalName}` (shared and delegated mailboxes).
     pub fn user(id: &str) -> Result<Self, InvalidId> {
         Self(String::new()).segment("users").id(id)
