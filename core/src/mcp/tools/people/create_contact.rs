@@ -80,7 +80,11 @@ update_contact. Returns the new contact with its id. Example: {\"given_name\":\"
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Contact>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Contact>> {
         Box::pin(run(args, cx))
     }
 }

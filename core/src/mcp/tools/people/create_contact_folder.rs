@@ -65,7 +65,10 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<ContactFolder> {
         name: str_field(&created, "displayName").unwrap_or_else(|| name.to_owned()),
     };
     Ok(Reply::new(
-        format!("Created the contact folder {} · id: {}", folder.name, folder.id),
+        format!(
+            "Created the contact folder {} · id: {}",
+            folder.name, folder.id
+        ),
         folder,
     ))
 }
@@ -91,7 +94,11 @@ one from list_contact_folders). Returns the new folder's id for list_contacts / 
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<ContactFolder>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<ContactFolder>> {
         Box::pin(run(args, cx))
     }
 }

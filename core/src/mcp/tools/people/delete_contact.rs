@@ -65,7 +65,11 @@ Example: {\"id\":\"AAMkAG...\"}",
         safety: Safety::Delete,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Deleted>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Deleted>> {
         Box::pin(run(args, cx))
     }
 }

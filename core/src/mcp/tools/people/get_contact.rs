@@ -47,7 +47,11 @@ after list_contacts or lookup_people when you need more than the address. Exampl
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Contact>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Contact>> {
         Box::pin(run(args, cx))
     }
 }

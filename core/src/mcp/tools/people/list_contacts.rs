@@ -104,7 +104,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<ContactList> {
                 e
             }
         })?;
-    let contacts: Vec<ContactSummary> = listing.items.iter().map(ContactSummary::from_graph).collect();
+    let contacts: Vec<ContactSummary> = listing
+        .items
+        .iter()
+        .map(ContactSummary::from_graph)
+        .collect();
     let next_cursor = listing.next.map(|c| c.encode());
     let where_ = args.folder.as_deref().unwrap_or("Contacts");
     let mut text = match &args.search {
@@ -124,7 +128,13 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<ContactList> {
     if let Some(c) = &next_cursor {
         text.push_str(&format!("\nMore contacts: call again with cursor \"{c}\"."));
     }
-    Ok(Reply::new(text, ContactList { contacts, next_cursor }))
+    Ok(Reply::new(
+        text,
+        ContactList {
+            contacts,
+            next_cursor,
+        },
+    ))
 }
 
 impl ToolHandler for ListContacts {

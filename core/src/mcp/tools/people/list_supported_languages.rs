@@ -64,7 +64,8 @@ impl ToolHandler for ListSupportedLanguages {
     const SPEC: ToolSpec = ToolSpec {
         name: "list_supported_languages",
         title: "List supported languages",
-        description: "List the languages (locales such as en-US, de-DE) the user's mailbox supports, with \
+        description:
+            "List the languages (locales such as en-US, de-DE) the user's mailbox supports, with \
 their names. Use it to pick a valid locale for mailbox settings; the user's current language is in \
 get_profile. Takes no arguments.",
         annotations: ToolAnnotations::READ_ONLY,

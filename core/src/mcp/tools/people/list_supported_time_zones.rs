@@ -18,10 +18,8 @@ use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Standard {
-    /// Windows names such as "Pacific Standard Time".
     #[default]
     Windows,
-    /// IANA names such as "America/Los_Angeles".
     Iana,
 }
 
@@ -29,7 +27,7 @@ pub enum Standard {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    /// Naming standard. Default windows.
+    /// windows ("Pacific Standard Time") or iana ("America/Los_Angeles"). Default windows.
     #[serde(default)]
     pub standard: Standard,
     /// Only zones whose name or display name contains this text (case-insensitive), e.g. a city.
@@ -62,7 +60,9 @@ pub struct ListSupportedTimeZones;
 pub fn function_segment(standard: Standard) -> &'static str {
     match standard {
         Standard::Windows => "supportedTimeZones",
-        Standard::Iana => "supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')",
+        Standard::Iana => {
+            "supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'Iana')"
+        }
     }
 }
 
@@ -90,7 +90,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<TimeZoneList> {
         .filter(|z| {
             wanted.as_ref().is_none_or(|w| {
                 z.name.to_lowercase().contains(w)
-                    || z.display_name.as_ref().is_some_and(|d| d.to_lowercase().contains(w))
+                    || z.display_name
+                        .as_ref()
+                        .is_some_and(|d| d.to_lowercase().contains(w))
             })
         })
         .collect();
@@ -101,7 +103,10 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<TimeZoneList> {
             Standard::Windows => "Windows",
             Standard::Iana => "IANA",
         },
-        wanted.as_ref().map(|w| format!(" matching {w:?}")).unwrap_or_default()
+        wanted
+            .as_ref()
+            .map(|w| format!(" matching {w:?}"))
+            .unwrap_or_default()
     );
     for z in &time_zones {
         text.push('\n');
@@ -133,7 +138,11 @@ Example: {\"standard\":\"iana\",\"contains\":\"london\"}",
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<TimeZoneList>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<TimeZoneList>> {
         Box::pin(run(args, cx))
     }
 }

@@ -186,7 +186,11 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.is_empty() || b.is_empty() {
-        return if a.is_empty() && b.is_empty() { 1.0 } else { 0.0 };
+        return if a.is_empty() && b.is_empty() {
+            1.0
+        } else {
+            0.0
+        };
     }
     let window = (a.len().max(b.len()) / 2).saturating_sub(1);
     let mut a_match = vec![false; a.len()];
@@ -222,13 +226,9 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
         k += 1;
     }
     let m = matches as f64;
-    let jaro = (m / a.len() as f64 + m / b.len() as f64 + (m - transpositions as f64 / 2.0) / m) / 3.0;
-    let prefix = a
-        .iter()
-        .zip(&b)
-        .take(4)
-        .take_while(|(x, y)| x == y)
-        .count() as f64;
+    let jaro =
+        (m / a.len() as f64 + m / b.len() as f64 + (m - transpositions as f64 / 2.0) / m) / 3.0;
+    let prefix = a.iter().zip(&b).take(4).take_while(|(x, y)| x == y).count() as f64;
     jaro + prefix * 0.1 * (1.0 - jaro)
 }
 
@@ -266,7 +266,11 @@ pub fn score(query: &str, p: &NameParts<'_>) -> f64 {
     let q = fold(query.trim());
     if q.contains('@') {
         let a = fold(p.address);
-        return if a == q { 1.0 } else { jaro_winkler(&q, &a) * 0.95 };
+        return if a == q {
+            1.0
+        } else {
+            jaro_winkler(&q, &a) * 0.95
+        };
     }
     let q_tokens = tokens(&q);
     if q_tokens.is_empty() {
@@ -386,9 +390,7 @@ impl Candidates {
     /// People API results (`search` tells whether these came from `$search`).
     pub fn add_people(&mut self, answer: &Value, search: bool) {
         for (rank, p) in items(answer).iter().enumerate() {
-            let org_user = p
-                .pointer("/personType/subclass")
-                .and_then(Value::as_str)
+            let org_user = p.pointer("/personType/subclass").and_then(Value::as_str)
                 == Some("OrganizationUser");
             let addresses: Vec<String> = p
                 .get("scoredEmailAddresses")
@@ -436,7 +438,11 @@ impl Candidates {
     /// Senders and recipients of recent messages.
     pub fn add_messages(&mut self, answer: &Value, me: &[String]) {
         for m in items(answer) {
-            let mut people: Vec<Person> = m.get("from").and_then(Person::from_recipient).into_iter().collect();
+            let mut people: Vec<Person> = m
+                .get("from")
+                .and_then(Person::from_recipient)
+                .into_iter()
+                .collect();
             people.extend(crate::mcp::tools::mail::people(m, "toRecipients"));
             people.extend(crate::mcp::tools::mail::people(m, "ccRecipients"));
             for p in people {
@@ -512,7 +518,10 @@ pub fn people_search(name: &str) -> String {
         .chars()
         .map(|c| if c == '"' || c == '\\' { ' ' } else { c })
         .collect();
-    format!("\"{}\"", cleaned.split_whitespace().collect::<Vec<_>>().join(" "))
+    format!(
+        "\"{}\"",
+        cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    )
 }
 
 /// The four reads, as one batch.
@@ -521,7 +530,9 @@ pub fn batch(name: &str) -> Batch {
     Batch::new()
         .add(
             "search",
-            &people().query("$search", people_search(name)).query("$top", "25"),
+            &people()
+                .query("$search", people_search(name))
+                .query("$top", "25"),
         )
         .and_then(|b| b.add("people", &people().query("$top", "100")))
         .and_then(|b| {
@@ -671,7 +682,11 @@ invent or guess an address, and if nothing matches well, ask the user. Org membe
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Lookup>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Lookup>> {
         Box::pin(run(args, cx))
     }
 }
@@ -681,7 +696,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parts<'a>(display: &'a str, given: &'a str, surname: &'a str, address: &'a str) -> NameParts<'a> {
+    fn parts<'a>(
+        display: &'a str,
+        given: &'a str,
+        surname: &'a str,
+        address: &'a str,
+    ) -> NameParts<'a> {
         NameParts {
             display,
             given,
@@ -705,13 +725,25 @@ mod tests {
         assert_eq!(score("Megan Bowen", &megan), 1.0);
         assert!(score("meg", &megan) >= HIGH, "{}", score("meg", &megan));
         assert!(score("Bowen", &megan) >= HIGH);
-        assert!(score("Meagan Bowan", &megan) >= GOOD, "{}", score("Meagan Bowan", &megan));
+        assert!(
+            score("Meagan Bowan", &megan) >= GOOD,
+            "{}",
+            score("Meagan Bowan", &megan)
+        );
         assert!(score("Bowen, Megan", &megan) >= HIGH);
         assert!(score("megan@contoso.example", &megan) == 1.0);
-        assert!(score("Lee Gu", &megan) < MIN_SCORE, "{}", score("Lee Gu", &megan));
+        assert!(
+            score("Lee Gu", &megan) < MIN_SCORE,
+            "{}",
+            score("Lee Gu", &megan)
+        );
         assert!(score("Zebediah", &megan) < MIN_SCORE);
         let z = parts("Zoë Müller", "Zoë", "Müller", "zoe.mueller@x.example");
-        assert!(score("zoe muller", &z) >= HIGH, "{}", score("zoe muller", &z));
+        assert!(
+            score("zoe muller", &z) >= HIGH,
+            "{}",
+            score("zoe muller", &z)
+        );
         // An address local part counts as a name.
         let bare = parts("", "", "", "katherine.johnson@northwind.example");
         assert!(score("Katherine Johnson", &bare) >= GOOD);
@@ -733,11 +765,16 @@ mod tests {
         );
         let m = c.ranked("Meagan Bowan", 5);
         assert_eq!(m[0].address, "Megan@contoso.example");
-        assert_eq!(m[0].sources, vec![Source::People, Source::Contacts, Source::RecentMail]);
+        assert_eq!(
+            m[0].sources,
+            vec![Source::People, Source::Contacts, Source::RecentMail]
+        );
         assert_eq!(m[0].user_id.as_deref(), Some("u1"));
         assert_eq!(m[0].contact_id.as_deref(), Some("k1"));
-        assert!(m.iter().all(|x| ["megan@contoso.example", "meg.ryan@films.example"]
-            .contains(&x.address.to_ascii_lowercase().as_str())));
+        assert!(m
+            .iter()
+            .all(|x| ["megan@contoso.example", "meg.ryan@films.example"]
+                .contains(&x.address.to_ascii_lowercase().as_str())));
         assert!(c.ranked("Xavier Quint", 5).is_empty());
     }
 
@@ -745,9 +782,18 @@ mod tests {
     fn the_batch_reads_four_sources() {
         let b = batch("Me\"gan");
         assert_eq!(b.len(), 4);
-        let body: Value = serde_json::from_slice(b.to_http("https://g/v1.0").body.as_deref().unwrap_or_default()).unwrap();
+        let body: Value = serde_json::from_slice(
+            b.to_http("https://g/v1.0")
+                .body
+                .as_deref()
+                .unwrap_or_default(),
+        )
+        .unwrap();
         let url = body["requests"][0]["url"].as_str().unwrap();
         assert!(url.starts_with("/me/people?$select="), "{url}");
-        assert!(url.contains("$search=%22Me gan%22") || url.contains("$search=%22Me%20gan%22"), "{url}");
+        assert!(
+            url.contains("$search=%22Me gan%22") || url.contains("$search=%22Me%20gan%22"),
+            "{url}"
+        );
     }
 }

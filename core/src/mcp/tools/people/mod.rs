@@ -223,10 +223,7 @@ pub async fn resolve_contact_folder(
                 .query("$filter", format!("displayName eq '{escaped}'")),
         )
         .await?;
-    if let Some(id) = items(&found)
-        .first()
-        .and_then(|f| str_field(f, "id"))
-    {
+    if let Some(id) = items(&found).first().and_then(|f| str_field(f, "id")) {
         return Ok(Some(id));
     }
     Err(ToolError::new(format!(
@@ -352,7 +349,11 @@ impl ContactFields {
                 let t = v.trim();
                 o.insert(
                     key.into(),
-                    if t.is_empty() { Value::Null } else { Value::from(t) },
+                    if t.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::from(t)
+                    },
                 );
             }
         };
@@ -403,7 +404,7 @@ impl ContactFields {
                 o.insert("birthday".into(), Value::Null);
             } else {
                 let date = b.get(..10).unwrap_or(b);
-                if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+                if crate::mcp::tools::teams::time::parse_date(date).is_none() {
                     return Err(ToolError::invalid_argument(format!(
                         "birthday must be a date such as 1990-04-21, not {b:?}"
                     )));
@@ -426,7 +427,9 @@ pub fn valid_address(a: &str) -> bool {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && a.len() <= 320
-        && !a.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        && !a
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'))
 }
 
 /// A full contact as get_contact, create_contact and update_contact return it.
@@ -507,7 +510,9 @@ impl Contact {
             business_address: postal(c, "businessAddress"),
             home_address: postal(c, "homeAddress"),
             birthday: str_field(c, "birthday").map(|b| b.chars().take(10).collect()),
-            notes: str_field(c, "personalNotes").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+            notes: str_field(c, "personalNotes")
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
             categories: strings(c, "categories"),
             folder_id: str_field(c, "parentFolderId"),
         }
@@ -538,14 +543,19 @@ impl Contact {
                 .emails
                 .iter()
                 .map(|e| match &e.name {
-                    Some(n) if !n.eq_ignore_ascii_case(&e.address) => format!("{n} <{}>", e.address),
+                    Some(n) if !n.eq_ignore_ascii_case(&e.address) => {
+                        format!("{n} <{}>", e.address)
+                    }
                     _ => e.address.clone(),
                 })
                 .collect();
             lines.push(format!("email: {}", list.join(", ")));
         }
         if !self.business_phones.is_empty() {
-            lines.push(format!("business phone: {}", self.business_phones.join(", ")));
+            lines.push(format!(
+                "business phone: {}",
+                self.business_phones.join(", ")
+            ));
         }
         if !self.home_phones.is_empty() {
             lines.push(format!("home phone: {}", self.home_phones.join(", ")));
@@ -612,12 +622,18 @@ mod tests {
             "businessAddress":{"street":"1 Main St","city":"Seattle","countryOrRegion":"USA"},"birthday":"1990-04-21T00:00:00Z",
             "businessPhones":["+1 555"],"mobilePhone":"+1 777","personalNotes":"  "});
         let full = Contact::from_graph(&c);
-        assert_eq!(full.business_address.as_deref(), Some("1 Main St, Seattle, USA"));
+        assert_eq!(
+            full.business_address.as_deref(),
+            Some("1 Main St, Seattle, USA")
+        );
         assert_eq!(full.birthday.as_deref(), Some("1990-04-21"));
         assert_eq!(full.notes, None);
         assert!(full.to_text().contains("email: Ana <ana@x.example>"));
         let s = ContactSummary::from_graph(&c);
         assert_eq!(s.phones, vec!["+1 777", "+1 555"]);
-        assert_eq!(s.to_text(1), "1. Ana Lopez <ana@x.example> · +1 777, +1 555\n   id: C1");
+        assert_eq!(
+            s.to_text(1),
+            "1. Ana Lopez <ana@x.example> · +1 777, +1 555\n   id: C1"
+        );
     }
 }

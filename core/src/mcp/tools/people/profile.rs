@@ -373,7 +373,10 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        let granted = vec!["User.Read".to_owned(), "MailboxSettings.ReadWrite".to_owned()];
+        let granted = vec![
+            "User.Read".to_owned(),
+            "MailboxSettings.ReadWrite".to_owned(),
+        ];
         let access = Access::compute(&granted, &full);
         let total = ToolRegistry::for_deployment(&full).len();
         assert_eq!(access.tools_total, total);
@@ -385,13 +388,19 @@ mod tests {
             .expect("Contacts.Read is missing");
         assert!(contacts.tools.iter().any(|t| t == "list_contacts"));
         assert!(
-            !access.needs_consent.iter().any(|n| n.permission == "MailboxSettings.Read"),
+            !access
+                .needs_consent
+                .iter()
+                .any(|n| n.permission == "MailboxSettings.Read"),
             "ReadWrite covers Read"
         );
         let out = GetProfile::shape(&me(), Ok(json!({"timeZone":"UTC"})), access);
         let s = serde_json::to_value(&out.data).unwrap();
         assert_eq!(schema::validate(&output_schema(), &s), Ok(()));
-        assert_eq!(s["grantedPermissions"], json!(["User.Read", "MailboxSettings.ReadWrite"]));
+        assert_eq!(
+            s["grantedPermissions"],
+            json!(["User.Read", "MailboxSettings.ReadWrite"])
+        );
         assert!(out.text.contains("- Contacts.Read: "), "{}", out.text);
         assert!(out.text.contains("list_contacts"), "{}", out.text);
     }

@@ -69,7 +69,11 @@ keep: read them with get_contact first). Returns the updated contact. Example: \
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Contact>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Contact>> {
         Box::pin(run(args, cx))
     }
 }

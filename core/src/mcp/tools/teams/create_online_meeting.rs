@@ -55,10 +55,8 @@ pub struct OnlineMeeting {
 pub struct CreateOnlineMeeting;
 
 /// An ISO 8601 date-time with an offset, as UTC, or an error naming `field`.
-pub fn instant(field: &str, value: &str) -> Result<chrono::DateTime<chrono::Utc>, ToolError> {
-    chrono::DateTime::parse_from_rfc3339(value.trim())
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| {
+pub fn instant(field: &str, value: &str) -> Result<i64, ToolError> {
+    super::time::parse_instant(value).ok_or_else(|| {
             ToolError::invalid_argument(format!(
                 "{field} must be an ISO 8601 date-time with a UTC offset, e.g. 2026-06-03T15:00:00-07:00 or \
                  2026-06-03T22:00:00Z, not {value:?} (get_profile gives the user's time zone)"
@@ -70,14 +68,16 @@ pub fn instant(field: &str, value: &str) -> Result<chrono::DateTime<chrono::Utc>
 pub fn body(args: &Args) -> Result<Value, ToolError> {
     let subject = args.subject.trim();
     if subject.is_empty() || subject.chars().count() > 250 {
-        return Err(ToolError::invalid_argument("subject: give a title of 1-250 characters"));
+        return Err(ToolError::invalid_argument(
+            "subject: give a title of 1-250 characters",
+        ));
     }
     let start = instant("start", &args.start)?;
     let end = instant("end", &args.end)?;
     if end <= start {
         return Err(ToolError::invalid_argument("end must be after start"));
     }
-    if end - start > chrono::Duration::hours(24) {
+    if end - start > 24 * 3600 {
         return Err(ToolError::invalid_argument(
             "end: a meeting can last at most 24 hours",
         ));
@@ -92,7 +92,7 @@ pub fn body(args: &Args) -> Result<Value, ToolError> {
         }
         attendees.push(json!({ "upn": a, "role": "attendee" }));
     }
-    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let fmt = super::time::format_utc;
     let mut body = json!({
         "subject": subject,
         "startDateTime": fmt(start),
@@ -112,7 +112,13 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<OnlineMeeting> {
             body.clone(),
         ))
         .await
-        .map_err(|e| teams_error(cx, &e, "Online meetings are not available for this account."))?;
+        .map_err(|e| {
+            teams_error(
+                cx,
+                &e,
+                "Online meetings are not available for this account.",
+            )
+        })?;
     let join_url = str_field(&created, "joinWebUrl").ok_or_else(|| {
         ToolError::new("Microsoft Graph created the meeting but returned no join link; try again.")
     })?;
@@ -170,7 +176,11 @@ accounts only (not personal Microsoft accounts). Example: {\"subject\":\"Design 
         safety: Safety::Organize,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<OnlineMeeting>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<OnlineMeeting>> {
         Box::pin(run(args, cx))
     }
 }
@@ -190,10 +200,17 @@ mod tests {
 
     #[test]
     fn body_converts_to_utc_and_checks() {
-        let b = body(&args("2026-06-03T15:00:00-07:00", "2026-06-03T15:30:00-07:00")).unwrap();
+        let b = body(&args(
+            "2026-06-03T15:00:00-07:00",
+            "2026-06-03T15:30:00-07:00",
+        ))
+        .unwrap();
         assert_eq!(b["startDateTime"], "2026-06-03T22:00:00Z");
         assert_eq!(b["endDateTime"], "2026-06-03T22:30:00Z");
-        assert_eq!(b["participants"]["attendees"][0]["upn"], "megan@contoso.example");
+        assert_eq!(
+            b["participants"]["attendees"][0]["upn"],
+            "megan@contoso.example"
+        );
         assert!(body(&args("2026-06-03T15:00:00", "2026-06-03T16:00:00Z"))
             .unwrap_err()
             .message

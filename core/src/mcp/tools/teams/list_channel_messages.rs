@@ -60,7 +60,9 @@ pub fn shape(
         text.push_str(&m.to_text(i + 1));
     }
     if let Some(c) = &next_cursor {
-        text.push_str(&format!("\nOlder messages: call again with cursor \"{c}\"."));
+        text.push_str(&format!(
+            "\nOlder messages: call again with cursor \"{c}\"."
+        ));
     }
     Reply::new(
         text,
@@ -77,11 +79,17 @@ pub struct ListChannelMessages;
 async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessageList> {
     let limit = args.limit.unwrap_or(20).clamp(1, 50) as usize;
     let mut path = channel_path(&args.team_id, &args.channel_id)?.segment("messages");
-    let thread = args.message_id.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let thread = args
+        .message_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
     if let Some(id) = thread {
         path = path
             .id(id)
-            .map_err(|_| ToolError::invalid_argument("message_id: pass a message id from this tool"))?
+            .map_err(|_| {
+                ToolError::invalid_argument("message_id: pass a message id from this tool")
+            })?
             .segment("replies");
     }
     let request = GraphRequest::get(path).query("$top", limit.to_string());
@@ -100,7 +108,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessageList> {
     } else {
         "Channel posts"
     };
-    Ok(shape(&listing.items, listing.next.map(|c| c.encode()), title))
+    Ok(shape(
+        &listing.items,
+        listing.next.map(|c| c.encode()),
+        title,
+    ))
 }
 
 impl ToolHandler for ListChannelMessages {
@@ -120,7 +132,11 @@ list_chat_messages. Work or school accounts only (not personal Microsoft account
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<MessageList>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<MessageList>> {
         Box::pin(run(args, cx))
     }
 }

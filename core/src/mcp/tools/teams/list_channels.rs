@@ -47,8 +47,12 @@ pub struct ChannelList {
 pub struct ListChannels;
 
 async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<ChannelList> {
-    let request = GraphRequest::get(team_path(&args.team_id)?.segment("channels"))
-        .select(&["id", "displayName", "description", "membershipType"]);
+    let request = GraphRequest::get(team_path(&args.team_id)?.segment("channels")).select(&[
+        "id",
+        "displayName",
+        "description",
+        "membershipType",
+    ]);
     let listing = cx
         .list(&request, None, PageLimits::new(5, 500))
         .await
@@ -99,7 +103,11 @@ only (not personal Microsoft accounts). Example: {\"team_id\":\"02bd9fd6-8f93-47
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<ChannelList>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<ChannelList>> {
         Box::pin(run(args, cx))
     }
 }

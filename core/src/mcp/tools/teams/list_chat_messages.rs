@@ -47,7 +47,11 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessageList> {
                 "No chat of the user has this id: call list_chats for current chat ids.",
             )
         })?;
-    Ok(shape(&listing.items, listing.next.map(|c| c.encode()), "Chat messages"))
+    Ok(shape(
+        &listing.items,
+        listing.next.map(|c| c.encode()),
+        "Chat messages",
+    ))
 }
 
 impl ToolHandler for ListChatMessages {
@@ -66,7 +70,11 @@ use list_channel_messages. Work or school accounts only (not personal Microsoft 
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<MessageList>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<MessageList>> {
         Box::pin(run(args, cx))
     }
 }

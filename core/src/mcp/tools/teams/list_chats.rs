@@ -67,7 +67,11 @@ fn chat(c: &Value) -> Option<Chat> {
         members: c
             .get("members")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|m| str_field(m, "displayName")).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| str_field(m, "displayName"))
+                    .collect()
+            })
             .unwrap_or_default(),
         last_updated: str_field(c, "lastUpdatedDateTime"),
     })
@@ -122,7 +126,11 @@ accounts). Example: {\"limit\":10}",
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<ChatList>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<ChatList>> {
         Box::pin(run(args, cx))
     }
 }

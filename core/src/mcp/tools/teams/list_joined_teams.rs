@@ -38,8 +38,12 @@ pub struct TeamList {
 pub struct ListJoinedTeams;
 
 async fn run(cx: &ToolContext<'_>) -> ToolResult<TeamList> {
-    let request = GraphRequest::get(GraphPath::me().segment("joinedTeams"))
-        .select(&["id", "displayName", "description", "isArchived"]);
+    let request = GraphRequest::get(GraphPath::me().segment("joinedTeams")).select(&[
+        "id",
+        "displayName",
+        "description",
+        "isArchived",
+    ]);
     let listing = cx
         .list(&request, None, PageLimits::new(5, 500))
         .await
@@ -52,7 +56,10 @@ async fn run(cx: &ToolContext<'_>) -> ToolResult<TeamList> {
                 id: str_field(t, "id")?,
                 name: str_field(t, "displayName").unwrap_or_else(|| "(no name)".into()),
                 description: str_field(t, "description").map(|d| clip(&d, 200)),
-                archived: t.get("isArchived").and_then(serde_json::Value::as_bool).unwrap_or(false),
+                archived: t
+                    .get("isArchived")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false),
             })
         })
         .collect();
@@ -85,7 +92,11 @@ use list_chats instead. Work or school accounts only (not personal Microsoft acc
         safety: Safety::Read,
     };
 
-    fn run<'a>(&'a self, _args: NoArgs, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<TeamList>> {
+    fn run<'a>(
+        &'a self,
+        _args: NoArgs,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<TeamList>> {
         Box::pin(run(cx))
     }
 }

@@ -16,6 +16,7 @@ pub mod list_joined_teams;
 pub mod reply_to_channel_message;
 pub mod send_channel_message;
 pub mod send_chat_message;
+pub mod time;
 
 pub use create_online_meeting::CreateOnlineMeeting;
 pub use list_channel_messages::ListChannelMessages;
@@ -205,14 +206,19 @@ impl TeamsMessage {
         } else {
             body_text(m).trim().to_owned()
         };
-        let (text, truncated) = match crate::text::budget::truncate_at_boundary(&full, MESSAGE_CHARS) {
-            (t, None) => (t, false),
-            (t, Some(_)) => (t, true),
-        };
+        let (text, truncated) =
+            match crate::text::budget::truncate_at_boundary(&full, MESSAGE_CHARS) {
+                (t, None) => (t, false),
+                (t, Some(_)) => (t, true),
+            };
         let mentions = m
             .get("mentions")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|x| str_field(x, "mentionText")).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| str_field(x, "mentionText"))
+                    .collect()
+            })
             .unwrap_or_default();
         Self {
             id: str_field(m, "id").unwrap_or_default(),
@@ -266,10 +272,8 @@ impl TeamsMessage {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
-    /// Plain text; line breaks are kept.
     #[default]
     Text,
-    /// HTML (e.g. <b>, <ul>, <a href>).
     Html,
 }
 
@@ -317,10 +321,16 @@ pub fn is_guid(s: &str) -> bool {
 /// The `chatMessage` body to post: plain text stays text unless there are mentions; mentions
 /// become `<at id="n">name</at>` (replacing the first "@name" in the message, else put first)
 /// with the matching `mentions` entries.
-pub fn message_body(message: &str, format: Format, mentions: &[Mention]) -> Result<Value, ToolError> {
+pub fn message_body(
+    message: &str,
+    format: Format,
+    mentions: &[Mention],
+) -> Result<Value, ToolError> {
     let message = message.trim();
     if message.is_empty() {
-        return Err(ToolError::invalid_argument("message: write the message text"));
+        return Err(ToolError::invalid_argument(
+            "message: write the message text",
+        ));
     }
     if message.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ToolError::invalid_argument(format!(
@@ -332,7 +342,9 @@ pub fn message_body(message: &str, format: Format, mentions: &[Mention]) -> Resu
     }
     let mut content = match format {
         Format::Html => message.to_owned(),
-        Format::Text => escape(message).replace("\r\n", "<br>").replace('\n', "<br>"),
+        Format::Text => escape(message)
+            .replace("\r\n", "<br>")
+            .replace('\n', "<br>"),
     };
     let mut entries = Vec::new();
     let mut leading = String::new();
@@ -430,9 +442,7 @@ pub async fn take_send_quota(cx: &ToolContext<'_>) -> Result<(), ToolError> {
     let Some(cap) = cx.deployment().daily_send_cap else {
         return Ok(());
     };
-    let day = chrono::DateTime::from_timestamp(i64::try_from(cx.now_secs()).unwrap_or(0), 0)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_default();
+    let day = time::utc_day(cx.now_secs());
     let store = cx.store()?;
     match store.increment(&format!("sendcount:{day}"), cap).await {
         Ok(Some(_)) => Ok(()),
@@ -520,7 +530,10 @@ mod tests {
         );
         assert_eq!(b["mentions"][0]["id"], 0);
         assert_eq!(b["mentions"][0]["mentionText"], "Megan Bowen");
-        assert_eq!(b["mentions"][0]["mentioned"]["user"]["userIdentityType"], "aadUser");
+        assert_eq!(
+            b["mentions"][0]["mentioned"]["user"]["userIdentityType"],
+            "aadUser"
+        );
         let lee = Mention {
             name: "Lee".into(),
             user_id: "x".into(),
@@ -543,11 +556,15 @@ mod tests {
         assert_eq!(t.text, "Hello team");
         assert_eq!(t.from.as_deref(), Some("Megan Bowen"));
         assert_eq!(t.mentions, vec!["Lee"]);
-        assert!(t.to_text(1).starts_with("1. 2026-05-30 14:02 UTC · Megan Bowen [high] [1 attachment(s)] · id: 1"));
+        assert!(t
+            .to_text(1)
+            .starts_with("1. 2026-05-30 14:02 UTC · Megan Bowen [high] [1 attachment(s)] · id: 1"));
         let sys = TeamsMessage::from_graph(&json!({"id":"2","messageType":"systemEventMessage",
             "eventDetail":{"@odata.type":"#microsoft.graph.membersAddedEventMessageDetail"}}));
         assert!(sys.system && sys.text.contains("membersAdded"));
-        let long = TeamsMessage::from_graph(&json!({"id":"3","body":{"contentType":"text","content":"word ".repeat(1000)}}));
+        let long = TeamsMessage::from_graph(
+            &json!({"id":"3","body":{"contentType":"text","content":"word ".repeat(1000)}}),
+        );
         assert!(long.truncated && long.text.chars().count() <= MESSAGE_CHARS);
     }
 

@@ -28,7 +28,7 @@ pub struct Args {
     pub message_id: String,
     /// The reply. With format html it is HTML; write "@Name" where a mention goes.
     pub message: String,
-    /// Default text.
+    /// text (default; line breaks kept) or html.
     #[serde(default)]
     pub format: Format,
     /// People to @mention (people in the organisation only).
@@ -85,7 +85,11 @@ list_channel_messages. Only when the user asked to reply. Work or school account
         safety: Safety::SendDirect,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Sent>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Sent>> {
         Box::pin(run(args, cx))
     }
 }

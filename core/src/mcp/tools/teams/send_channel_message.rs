@@ -38,7 +38,7 @@ pub struct Args {
     pub channel_id: String,
     /// The message. With format html it is HTML; write "@Name" where a mention goes.
     pub message: String,
-    /// Default text.
+    /// text (default; line breaks kept) or html.
     #[serde(default)]
     pub format: Format,
     /// People to @mention (people in the organisation only).
@@ -59,9 +59,15 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Sent> {
     let path = channel_path(&args.team_id, &args.channel_id)?.segment("messages");
     // Check the message before any Graph call.
     message_body(&args.message, args.format, &[])?;
-    let subject = args.subject.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let subject = args
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     if subject.is_some_and(|s| s.chars().count() > 250) {
-        return Err(ToolError::invalid_argument("subject: at most 250 characters"));
+        return Err(ToolError::invalid_argument(
+            "subject: at most 250 characters",
+        ));
     }
     let mentions = resolve_mentions(cx, &args.mentions).await?;
     let mut body = message_body(&args.message, args.format, &mentions)?;
@@ -109,7 +115,11 @@ is ready\",\"mentions\":[{\"name\":\"Megan Bowen\",\"user\":\"megan@contoso.com\
         safety: Safety::SendDirect,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Sent>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Sent>> {
         Box::pin(run(args, cx))
     }
 }

@@ -12,7 +12,8 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
 use super::{
-    chat_path, message_body, resolve_mentions, take_send_quota, teams_error, Format, MentionArg, Sent,
+    chat_path, message_body, resolve_mentions, take_send_quota, teams_error, Format, MentionArg,
+    Sent,
 };
 
 #[derive(Debug, Deserialize)]
@@ -23,7 +24,7 @@ pub struct Args {
     pub chat_id: String,
     /// The message. With format html it is HTML; write "@Name" where a mention goes.
     pub message: String,
-    /// Default text.
+    /// text (default; line breaks kept) or html.
     #[serde(default)]
     pub format: Format,
     /// People to @mention (members of the organisation).
@@ -73,7 +74,11 @@ user asked to send. Work or school accounts only. Example: {\"chat_id\":\"19:abc
         safety: Safety::SendDirect,
     };
 
-    fn run<'a>(&'a self, args: Args, cx: &'a ToolContext<'a>) -> LocalBoxFuture<'a, ToolResult<Sent>> {
+    fn run<'a>(
+        &'a self,
+        args: Args,
+        cx: &'a ToolContext<'a>,
+    ) -> LocalBoxFuture<'a, ToolResult<Sent>> {
         Box::pin(run(args, cx))
     }
 }
