@@ -15,7 +15,7 @@ use crate::mcp::tools::mail::str_field;
 use crate::mcp::tools::people::valid_address;
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
-use super::teams_error;
+use super::graph_or_teams_error;
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -111,14 +111,13 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<OnlineMeeting> {
             GraphPath::me().segment("onlineMeetings"),
             body.clone(),
         ))
-        .await
-        .map_err(|e| {
-            teams_error(
-                cx,
-                &e,
-                "Online meetings are not available for this account.",
-            )
-        })?;
+        .await;
+    let created = graph_or_teams_error(
+        cx,
+        created,
+        "Online meetings are not available for this account.",
+    )
+    .await?;
     let join_url = str_field(&created, "joinWebUrl").ok_or_else(|| {
         ToolError::new("Microsoft Graph created the meeting but returned no join link; try again.")
     })?;

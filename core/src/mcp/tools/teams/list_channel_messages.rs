@@ -13,7 +13,7 @@ use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
-use super::{channel_path, teams_tool_error, TeamsMessage};
+use super::{channel_path, or_teams_error, TeamsMessage};
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -101,8 +101,8 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessageList> {
     };
     let listing = cx
         .list(&request, args.cursor.as_deref(), PageLimits::new(1, limit))
-        .await
-        .map_err(|e| teams_tool_error(e, not_found))?;
+        .await;
+    let listing = or_teams_error(cx, listing, not_found).await?;
     let title = if thread.is_some() {
         "Replies"
     } else {

@@ -12,7 +12,7 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext};
 use crate::mcp::tools::mail::{clip, str_field};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
-use super::{team_path, teams_tool_error};
+use super::{or_teams_error, team_path};
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -53,15 +53,13 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<ChannelList> {
         "description",
         "membershipType",
     ]);
-    let listing = cx
-        .list(&request, None, PageLimits::new(5, 500))
-        .await
-        .map_err(|e| {
-            teams_tool_error(
-                e,
-                "No team has this id among the user's teams: call list_joined_teams for current team ids.",
-            )
-        })?;
+    let listing = cx.list(&request, None, PageLimits::new(5, 500)).await;
+    let listing = or_teams_error(
+        cx,
+        listing,
+        "No team has this id among the user's teams: call list_joined_teams for current team ids.",
+    )
+    .await?;
     let channels: Vec<Channel> = listing
         .items
         .iter()

@@ -13,7 +13,7 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext};
 use crate::mcp::typed::{ToolHandler, ToolResult, ToolSpec};
 
 use super::list_channel_messages::{shape, MessageList};
-use super::{chat_path, teams_tool_error};
+use super::{chat_path, or_teams_error};
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -40,13 +40,13 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<MessageList> {
         .query("$orderby", "createdDateTime desc");
     let listing = cx
         .list(&request, args.cursor.as_deref(), PageLimits::new(1, limit))
-        .await
-        .map_err(|e| {
-            teams_tool_error(
-                e,
-                "No chat of the user has this id: call list_chats for current chat ids.",
-            )
-        })?;
+        .await;
+    let listing = or_teams_error(
+        cx,
+        listing,
+        "No chat of the user has this id: call list_chats for current chat ids.",
+    )
+    .await?;
     Ok(shape(
         &listing.items,
         listing.next.map(|c| c.encode()),

@@ -13,7 +13,7 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext};
 use crate::mcp::tools::mail::{short_time, str_field};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
-use super::teams_tool_error;
+use super::or_teams_error;
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -85,16 +85,17 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<ChatList> {
         .query("$top", limit.to_string());
     let listing = cx
         .list(&request, args.cursor.as_deref(), PageLimits::new(1, limit))
-        .await
-        .map_err(|e| teams_tool_error(e, "Chats could not be listed (not found)."))?;
+        .await;
+    let listing = or_teams_error(cx, listing, "Chats could not be listed (not found).").await?;
     let chats: Vec<Chat> = listing.items.iter().filter_map(chat).collect();
     let next_cursor = listing.next.map(|c| c.encode());
     let mut text = format!("{} chat(s), most recently active first:", chats.len());
     for (i, c) in chats.iter().enumerate() {
-        let name = c
-            .topic
-            .clone()
-            .unwrap_or_else(|| format!("with {}", c.members.join(", ")));
+        let name = match (&c.topic, c.members.is_empty()) {
+            (Some(t), _) => t.clone(),
+            (None, false) => format!("with {}", c.members.join(", ")),
+            (None, true) => "(untitled chat)".to_owned(),
+        };
         text.push_str(&format!("\n{}. {} [{}]", i + 1, name, c.chat_type));
         if c.topic.is_some() && !c.members.is_empty() {
             text.push_str(&format!(" · members: {}", c.members.join(", ")));

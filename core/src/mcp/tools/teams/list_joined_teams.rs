@@ -12,7 +12,7 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext};
 use crate::mcp::tools::mail::{clip, str_field};
 use crate::mcp::typed::{NoArgs, Reply, ToolHandler, ToolResult, ToolSpec};
 
-use super::teams_tool_error;
+use super::or_teams_error;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -44,10 +44,8 @@ async fn run(cx: &ToolContext<'_>) -> ToolResult<TeamList> {
         "description",
         "isArchived",
     ]);
-    let listing = cx
-        .list(&request, None, PageLimits::new(5, 500))
-        .await
-        .map_err(|e| teams_tool_error(e, "Teams could not be listed (not found)."))?;
+    let listing = cx.list(&request, None, PageLimits::new(5, 500)).await;
+    let listing = or_teams_error(cx, listing, "Teams could not be listed (not found).").await?;
     let teams: Vec<Team> = listing
         .items
         .iter()

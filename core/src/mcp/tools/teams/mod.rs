@@ -63,27 +63,73 @@ pub fn is_personal_account_error(message: &str) -> bool {
         || m.contains("not supported for msa")
 }
 
-/// A Graph failure of a Teams tool: the personal-account case and `not_found` (what was not
-/// found and what to call) in words, the rest through the generic mapping.
-pub fn teams_error(cx: &ToolContext<'_>, e: &GraphError, not_found: &str) -> ToolError {
-    if is_personal_account_error(&e.message) || is_personal_account_error(&e.code) {
-        return ToolError::new(PERSONAL_ACCOUNT);
-    }
-    if e.status == 404 {
-        return ToolError::new(not_found);
-    }
-    cx.graph_error(e)
+/// Whether a directory id is a personal Microsoft account's: Graph shows an MSA user as a
+/// 16-hex-digit id, and its object id in tokens is `00000000-0000-0000-` + that id.
+pub fn is_personal_user_id(id: &str) -> bool {
+    (id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        || id.to_ascii_lowercase().starts_with("00000000-0000-0000-")
 }
 
-/// The same for an already mapped error (from `cx.list` or `cx.call`).
-pub fn teams_tool_error(e: ToolError, not_found: &str) -> ToolError {
-    if is_personal_account_error(&e.message) {
+/// Whether the signed-in user is a personal Microsoft account (`GET /me?$select=id`). Asked only
+/// after a Teams call failed: Graph answers a personal account's Teams calls inconsistently
+/// (404 "resource does not exist", 500 "Unable to find target address", 403), so the account
+/// kind, not the error, decides the message.
+pub async fn is_personal_account(cx: &ToolContext<'_>) -> bool {
+    cx.send(&GraphRequest::get(GraphPath::me()).select(&["id"]))
+        .await
+        .ok()
+        .and_then(|me| str_field(&me, "id"))
+        .is_some_and(|id| is_personal_user_id(&id))
+}
+
+/// A failed Graph call of a Teams tool: the personal-account case, `not_found` (what was not
+/// found and what to call) for a 404, the generic mapping otherwise.
+pub async fn graph_or_teams_error<T>(
+    cx: &ToolContext<'_>,
+    result: Result<T, GraphError>,
+    not_found: &str,
+) -> Result<T, ToolError> {
+    let e = match result {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let personal = is_personal_account_error(&e.message)
+        || (matches!(e.status, 400 | 403 | 404 | 500) && is_personal_account(cx).await);
+    Err(if personal {
         ToolError::new(PERSONAL_ACCOUNT)
-    } else if e.message.starts_with("Not found") {
+    } else if e.status == 404 {
         ToolError::new(not_found)
     } else {
-        e
-    }
+        cx.graph_error(&e)
+    })
+}
+
+/// The same for a call already mapped to a tool error (`cx.list`).
+pub async fn or_teams_error<T>(
+    cx: &ToolContext<'_>,
+    result: Result<T, ToolError>,
+    not_found: &str,
+) -> Result<T, ToolError> {
+    let e = match result {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let m = &e.message;
+    // Failures that say nothing about the account: bad arguments, throttling, the network.
+    let unrelated = m.starts_with("Invalid arguments")
+        || m.contains("throttling")
+        || m.starts_with("Could not reach")
+        || m.starts_with("The request was cancelled")
+        || m.starts_with("The Microsoft sign-in");
+    Err(
+        if is_personal_account_error(m) || (!unrelated && is_personal_account(cx).await) {
+            ToolError::new(PERSONAL_ACCOUNT)
+        } else if m.starts_with("Not found") {
+            ToolError::new(not_found)
+        } else {
+            e
+        },
+    )
 }
 
 /// An id argument as one path segment, or an error naming the field.
@@ -422,7 +468,7 @@ pub async fn resolve_mentions(
                         "Cannot mention {name:?}: no user with the address {user} is in the organisation's                          directory (only people in the organisation can be @mentioned). Write the message                          without that mention, or use lookup_people to check the address."
                     ))
                 } else {
-                    teams_error(cx, &e, "The user to mention was not found.")
+                    cx.graph_error(&e)
                 }
             })?;
         let id = str_field(&found, "id").ok_or_else(|| {
@@ -574,6 +620,9 @@ mod tests {
             "This API is not supported for personal Microsoft accounts. Sign in with a work or school account."
         ));
         assert!(!is_personal_account_error("Forbidden"));
+        assert!(is_personal_user_id("00000000-0000-0000-f353-92a3aa7822e0"));
+        assert!(is_personal_user_id("4c9e1d2a3b5f6e7d"));
+        assert!(!is_personal_user_id("96a4cd0e-afb5-40a7-b771-36519a94954c"));
         assert!(is_guid("96a4cd0e-afb5-40a7-b771-36519a94954c"));
         assert!(!is_guid("megan@contoso.example"));
     }

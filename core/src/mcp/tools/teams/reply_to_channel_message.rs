@@ -12,8 +12,8 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
 use super::{
-    channel_path, message_body, resolve_mentions, take_send_quota, teams_error, Format, MentionArg,
-    Sent,
+    channel_path, graph_or_teams_error, message_body, resolve_mentions, take_send_quota, Format,
+    MentionArg, Sent,
 };
 
 #[derive(Debug, Deserialize)]
@@ -51,14 +51,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Sent> {
     let mentions = resolve_mentions(cx, &args.mentions).await?;
     let body = message_body(&args.message, args.format, &mentions)?;
     take_send_quota(cx).await?;
-    let posted = cx.send(&GraphRequest::post(path, body)).await.map_err(|e| {
-        teams_error(
-            cx,
-            &e,
-            "No such post in this channel (wrong team, channel or message id, or the post was deleted): \
-             nothing was sent. Read the channel again with list_channel_messages for current ids.",
-        )
-    })?;
+    let posted = cx.send(&GraphRequest::post(path, body)).await;
+    let posted = graph_or_teams_error(cx, posted, "No such post in this channel (wrong team, channel or message id, or the post was deleted): \
+             nothing was sent. Read the channel again with list_channel_messages for current ids.").await?;
     let sent = Sent::from_graph(&posted, &mentions);
     Ok(Reply::new(sent.to_text("Replied in the thread"), sent))
 }

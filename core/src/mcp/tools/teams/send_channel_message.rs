@@ -14,8 +14,8 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
 use super::{
-    channel_path, message_body, resolve_mentions, take_send_quota, teams_error, Format, MentionArg,
-    Sent,
+    channel_path, graph_or_teams_error, message_body, resolve_mentions, take_send_quota, Format,
+    MentionArg, Sent,
 };
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -80,14 +80,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Sent> {
         Importance::Urgent => body["importance"] = "urgent".into(),
     }
     take_send_quota(cx).await?;
-    let posted = cx.send(&GraphRequest::post(path, body)).await.map_err(|e| {
-        teams_error(
-            cx,
-            &e,
-            "No such team or channel among the user's teams: nothing was posted. Call list_joined_teams and \
-             list_channels for current ids.",
-        )
-    })?;
+    let posted = cx.send(&GraphRequest::post(path, body)).await;
+    let posted = graph_or_teams_error(cx, posted, "No such team or channel among the user's teams: nothing was posted. Call list_joined_teams and \
+             list_channels for current ids.").await?;
     let sent = Sent::from_graph(&posted, &mentions);
     Ok(Reply::new(sent.to_text("Posted in the channel"), sent))
 }

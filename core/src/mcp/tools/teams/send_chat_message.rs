@@ -12,8 +12,8 @@ use crate::mcp::tool::{ToolAnnotations, ToolContext};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
 use super::{
-    chat_path, message_body, resolve_mentions, take_send_quota, teams_error, Format, MentionArg,
-    Sent,
+    chat_path, graph_or_teams_error, message_body, resolve_mentions, take_send_quota, Format,
+    MentionArg, Sent,
 };
 
 #[derive(Debug, Deserialize)]
@@ -41,13 +41,13 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Sent> {
     let mentions = resolve_mentions(cx, &args.mentions).await?;
     let body = message_body(&args.message, args.format, &mentions)?;
     take_send_quota(cx).await?;
-    let posted = cx.send(&GraphRequest::post(path, body)).await.map_err(|e| {
-        teams_error(
-            cx,
-            &e,
-            "No chat of the user has this id: nothing was sent. Call list_chats for current chat ids.",
-        )
-    })?;
+    let posted = cx.send(&GraphRequest::post(path, body)).await;
+    let posted = graph_or_teams_error(
+        cx,
+        posted,
+        "No chat of the user has this id: nothing was sent. Call list_chats for current chat ids.",
+    )
+    .await?;
     let sent = Sent::from_graph(&posted, &mentions);
     Ok(Reply::new(sent.to_text("Sent in the chat"), sent))
 }
