@@ -501,6 +501,94 @@ pub async fn take_send_quota(cx: &ToolContext<'_>) -> Result<(), ToolError> {
     }
 }
 
+/// How long an identical send (same target, same body) is recognised as a repeat.
+pub const REPEAT_WINDOW_SECS: u64 = 600;
+
+fn send_key(path: &GraphPath, body: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}\n{body}", path.as_str()).as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("teams-send:{hex}")
+}
+
+fn store_error() -> ToolError {
+    ToolError::new(
+        "The send record could not be read, so nothing was sent. Try again in a few seconds.",
+    )
+}
+
+/// Posts `body` to `path` once: an identical request within [`REPEAT_WINDOW_SECS`] (a model
+/// retrying after a timeout) sends nothing again and answers with the first message; then
+/// the daily cap; then the POST. `not_found` is the 404 text; `what` starts the answer.
+pub async fn send_once(
+    cx: &ToolContext<'_>,
+    path: GraphPath,
+    body: Value,
+    mentions: &[Mention],
+    not_found: &str,
+    what: &str,
+) -> Result<crate::mcp::typed::Reply<Sent>, ToolError> {
+    let key = send_key(&path, &body);
+    let now = cx.now_secs();
+    let store = cx.store().ok();
+    if let Some(store) = store {
+        let fresh = json!({ "at": now });
+        match store.put_if_absent(&key, fresh.clone()).await {
+            Ok(None) => {}
+            Ok(Some(prev)) => {
+                let at = prev.get("at").and_then(Value::as_u64).unwrap_or(0);
+                if now.saturating_sub(at) > REPEAT_WINDOW_SECS {
+                    store.put(&key, fresh).await.map_err(|_| store_error())?;
+                } else if let Some(id) = str_field(&prev, "id") {
+                    let sent = Sent {
+                        id,
+                        created: str_field(&prev, "created"),
+                        web_url: str_field(&prev, "webUrl"),
+                        mentioned: mentions.iter().map(|m| m.name.clone()).collect(),
+                    };
+                    let text = format!(
+                        "Already sent {} seconds ago (message id: {}); this repeated request sent nothing again.",
+                        now.saturating_sub(at),
+                        sent.id
+                    );
+                    return Ok(crate::mcp::typed::Reply::new(text, sent));
+                } else {
+                    return Err(ToolError::new(
+                        "An identical message was just sent and its outcome is not known yet. Nothing more was \
+                         sent. Read the conversation (list_channel_messages or list_chat_messages) to see whether \
+                         it arrived before sending again.",
+                    ));
+                }
+            }
+            Err(_) => return Err(store_error()),
+        }
+    }
+    let forget = || async {
+        if let Some(store) = store {
+            let _ = store.delete(&key).await;
+        }
+    };
+    if let Err(e) = take_send_quota(cx).await {
+        forget().await;
+        return Err(e);
+    }
+    let posted = cx.send(&GraphRequest::post(path, body)).await;
+    let posted = match graph_or_teams_error(cx, posted, not_found).await {
+        Ok(v) => v,
+        Err(e) => {
+            forget().await;
+            return Err(e);
+        }
+    };
+    let sent = Sent::from_graph(&posted, mentions);
+    if let Some(store) = store {
+        let record =
+            json!({ "at": now, "id": sent.id, "created": sent.created, "webUrl": sent.web_url });
+        let _ = store.put(&key, record).await;
+    }
+    Ok(crate::mcp::typed::Reply::new(sent.to_text(what), sent))
+}
+
 /// The answer of a send tool.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]

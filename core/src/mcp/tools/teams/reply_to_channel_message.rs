@@ -6,15 +6,12 @@
 
 use serde::Deserialize;
 
-use crate::graph::{GraphRequest, LocalBoxFuture};
+use crate::graph::LocalBoxFuture;
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
-use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
+use crate::mcp::typed::{ToolHandler, ToolResult, ToolSpec};
 
-use super::{
-    channel_path, graph_or_teams_error, message_body, resolve_mentions, take_send_quota, Format,
-    MentionArg, Sent,
-};
+use super::{channel_path, message_body, resolve_mentions, send_once, Format, MentionArg, Sent};
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -50,12 +47,8 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Sent> {
     message_body(&args.message, args.format, &[])?;
     let mentions = resolve_mentions(cx, &args.mentions).await?;
     let body = message_body(&args.message, args.format, &mentions)?;
-    take_send_quota(cx).await?;
-    let posted = cx.send(&GraphRequest::post(path, body)).await;
-    let posted = graph_or_teams_error(cx, posted, "No such post in this channel (wrong team, channel or message id, or the post was deleted): \
-             nothing was sent. Read the channel again with list_channel_messages for current ids.").await?;
-    let sent = Sent::from_graph(&posted, &mentions);
-    Ok(Reply::new(sent.to_text("Replied in the thread"), sent))
+    send_once(cx, path, body, &mentions, "No such post in this channel (wrong team, channel or message id, or the post was deleted): \
+             nothing was sent. Read the channel again with list_channel_messages for current ids.", "Replied in the thread").await
 }
 
 impl ToolHandler for ReplyToChannelMessage {

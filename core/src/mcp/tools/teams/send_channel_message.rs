@@ -8,15 +8,12 @@
 
 use serde::Deserialize;
 
-use crate::graph::{GraphRequest, LocalBoxFuture};
+use crate::graph::LocalBoxFuture;
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
-use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
+use crate::mcp::typed::{ToolHandler, ToolResult, ToolSpec};
 
-use super::{
-    channel_path, graph_or_teams_error, message_body, resolve_mentions, take_send_quota, Format,
-    MentionArg, Sent,
-};
+use super::{channel_path, message_body, resolve_mentions, send_once, Format, MentionArg, Sent};
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -79,12 +76,8 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Sent> {
         Importance::High => body["importance"] = "high".into(),
         Importance::Urgent => body["importance"] = "urgent".into(),
     }
-    take_send_quota(cx).await?;
-    let posted = cx.send(&GraphRequest::post(path, body)).await;
-    let posted = graph_or_teams_error(cx, posted, "No such team or channel among the user's teams: nothing was posted. Call list_joined_teams and \
-             list_channels for current ids.").await?;
-    let sent = Sent::from_graph(&posted, &mentions);
-    Ok(Reply::new(sent.to_text("Posted in the channel"), sent))
+    send_once(cx, path, body, &mentions, "No such team or channel among the user's teams: nothing was posted. Call list_joined_teams and \
+             list_channels for current ids.", "Posted in the channel").await
 }
 
 impl ToolHandler for SendChannelMessage {

@@ -6,15 +6,12 @@
 
 use serde::Deserialize;
 
-use crate::graph::{GraphRequest, LocalBoxFuture};
+use crate::graph::LocalBoxFuture;
 use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext};
-use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
+use crate::mcp::typed::{ToolHandler, ToolResult, ToolSpec};
 
-use super::{
-    chat_path, graph_or_teams_error, message_body, resolve_mentions, take_send_quota, Format,
-    MentionArg, Sent,
-};
+use super::{chat_path, message_body, resolve_mentions, send_once, Format, MentionArg, Sent};
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -40,16 +37,15 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Sent> {
     message_body(&args.message, args.format, &[])?;
     let mentions = resolve_mentions(cx, &args.mentions).await?;
     let body = message_body(&args.message, args.format, &mentions)?;
-    take_send_quota(cx).await?;
-    let posted = cx.send(&GraphRequest::post(path, body)).await;
-    let posted = graph_or_teams_error(
+    send_once(
         cx,
-        posted,
+        path,
+        body,
+        &mentions,
         "No chat of the user has this id: nothing was sent. Call list_chats for current chat ids.",
+        "Sent in the chat",
     )
-    .await?;
-    let sent = Sent::from_graph(&posted, &mentions);
-    Ok(Reply::new(sent.to_text("Sent in the chat"), sent))
+    .await
 }
 
 impl ToolHandler for SendChatMessage {
