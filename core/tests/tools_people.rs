@@ -226,7 +226,13 @@ async fn contacts_list_search_get_create_update_delete() {
         .find(|c| c["emails"].as_array().is_some_and(|e| !e.is_empty()))
         .expect("a contact with an address");
     let name = one["name"].as_str().unwrap();
-    let prefix: String = name.split(' ').last().unwrap().chars().take(4).collect();
+    let prefix: String = name
+        .split(' ')
+        .next_back()
+        .unwrap()
+        .chars()
+        .take(4)
+        .collect();
     let mark = seq_now(&h);
     let found = h
         .call("list_contacts", json!({"search": prefix}))
@@ -346,7 +352,16 @@ async fn contacts_list_search_get_create_update_delete() {
 #[tokio::test(flavor = "current_thread")]
 async fn contact_folders_list_create_and_use() {
     let h = Harness::new();
+    let mark = seq_now(&h);
     let folders = h.call("list_contact_folders", json!({})).await.ok();
+    let reqs = h.requests(mark);
+    assert_graph_hygiene(&reqs);
+    assert_eq!(reqs[0].path, "/v1.0/me/contactFolders");
+    assert!(reqs[0]
+        .query
+        .as_deref()
+        .unwrap()
+        .contains("select=id,displayName"));
     let vendors = folders.structured["folders"]
         .as_array()
         .unwrap()
@@ -489,7 +504,12 @@ async fn time_zones_and_languages() {
         e.text
     );
 
+    let mark = seq_now(&h);
     let langs = h.call("list_supported_languages", json!({})).await.ok();
+    assert_eq!(
+        h.requests(mark)[0].path,
+        "/v1.0/me/outlook/supportedLanguages"
+    );
     assert!(langs.structured["languages"]
         .as_array()
         .unwrap()
@@ -504,7 +524,13 @@ async fn time_zones_and_languages() {
 #[tokio::test(flavor = "current_thread")]
 async fn get_profile_reports_permissions_and_tools_needing_consent() {
     let h = Harness::new();
+    let mark = seq_now(&h);
     let out = h.call("get_profile", json!({})).await.ok();
+    let reqs = h.requests(mark);
+    assert_graph_hygiene(&reqs);
+    let outer: Vec<_> = reqs.iter().filter(|r| r.batch.is_none()).collect();
+    assert_eq!(outer.len(), 1, "one $batch round trip");
+    assert!(reqs.iter().any(|r| r.path == "/v1.0/me/mailboxSettings"));
     assert_eq!(out.structured["email"], seed::ADELE_UPN);
     assert_eq!(
         out.structured["grantedPermissions"]

@@ -700,14 +700,21 @@ async fn send_tools_follow_the_send_policy_and_daily_cap() {
 async fn a_repeated_send_posts_once() {
     let mut h = Harness::new();
     let chats = h.call("list_chats", json!({})).await.ok();
-    let chat_id = chats.structured["chats"][0]["id"].as_str().unwrap().to_owned();
+    let chat_id = chats.structured["chats"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let args = json!({"chat_id": chat_id, "message": "On my way"});
     let mark = seq_now(&h);
     let first = h.call("send_chat_message", args.clone()).await.ok();
     let again = h.call("send_chat_message", args.clone()).await.ok();
     assert_eq!(again.structured["id"], first.structured["id"]);
     assert!(again.text.contains("sent nothing again"), "{}", again.text);
-    let posts = h.requests(mark).into_iter().filter(|r| r.method == "POST").count();
+    let posts = h
+        .requests(mark)
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .count();
     assert_eq!(posts, 1, "one message in Teams");
     // After the repeat window the same text is a new message.
     h.now_secs += 3600;
@@ -716,7 +723,10 @@ async fn a_repeated_send_posts_once() {
     // A failed send is not remembered: repeating it fails the same way, not "in progress".
     for _ in 0..2 {
         let e = h
-            .call("send_chat_message", json!({"chat_id": "19:none@unq.gbl.spaces", "message": "x"}))
+            .call(
+                "send_chat_message",
+                json!({"chat_id": "19:none@unq.gbl.spaces", "message": "x"}),
+            )
             .await
             .err();
         assert!(e.text.contains("nothing was sent"), "{}", e.text);
