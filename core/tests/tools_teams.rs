@@ -732,3 +732,61 @@ async fn a_repeated_send_posts_once() {
         assert!(e.text.contains("nothing was sent"), "{}", e.text);
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn allowed_domains_restrict_chat_sends() {
+    let h = Harness::with(
+        seed::ADELE_ID,
+        ALL_SCOPES,
+        deployment(&[
+            ("TOOL_PRESET", "full"),
+            ("SEND_POLICY", "direct"),
+            ("SEND_ALLOWED_DOMAINS", "fabrikam.example"),
+        ]),
+    );
+    let chats = h.call("list_chats", json!({"limit": 50})).await.ok();
+    let alpha = chats.structured["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["topic"] == seed::fixtures::ALPHA_CHAT_TOPIC)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mark = seq_now(&h);
+    let e = h
+        .call(
+            "send_chat_message",
+            json!({"chat_id": alpha, "message": "hi"}),
+        )
+        .await
+        .err();
+    assert!(
+        e.text.contains("only sends to fabrikam.example"),
+        "{}",
+        e.text
+    );
+    assert!(e.text.contains("megan@contoso.example"), "{}", e.text);
+    let reqs = h.requests(mark);
+    assert!(reqs
+        .iter()
+        .any(|r| r.method == "GET" && r.path.ends_with("/members")));
+    assert!(reqs.iter().all(|r| r.method != "POST"), "nothing sent");
+
+    let h = Harness::with(
+        seed::ADELE_ID,
+        ALL_SCOPES,
+        deployment(&[
+            ("TOOL_PRESET", "full"),
+            ("SEND_POLICY", "direct"),
+            ("SEND_ALLOWED_DOMAINS", "contoso.example"),
+        ]),
+    );
+    h.call(
+        "send_chat_message",
+        json!({"chat_id": alpha, "message": "hi"}),
+    )
+    .await
+    .ok();
+}
