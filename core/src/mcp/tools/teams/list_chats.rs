@@ -1,7 +1,8 @@
 //! `list_chats`: the user's one-to-one, group and meeting chats, most recently active first.
 //!
 //! Graph: `GET /me/chats?$expand=members` (chat-list), delegated Chat.Read (Chat.ReadBasic does
-//! not cover members); work or school accounts only. Pages continue with `$skiptoken`.
+//! not cover members); work or school accounts only. Only `$expand`, `$top`, `$filter` and
+//! `$orderby` are supported, so no `$select`. Pages continue with `$skiptoken`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -79,15 +80,16 @@ fn chat(c: &Value) -> Option<Chat> {
 
 async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<ChatList> {
     let limit = args.limit.unwrap_or(20).clamp(1, 50) as usize;
+    // chat-list supports only $expand, $top, $filter and $orderby (no $select).
     let request = GraphRequest::get(GraphPath::me().segment("chats"))
-        .select(&["id", "topic", "chatType", "lastUpdatedDateTime"])
         .query("$expand", "members")
         .query("$top", limit.to_string());
     let listing = cx
         .list(&request, args.cursor.as_deref(), PageLimits::new(1, limit))
         .await;
     let listing = or_teams_error(cx, listing, "Chats could not be listed (not found).").await?;
-    let chats: Vec<Chat> = listing.items.iter().filter_map(chat).collect();
+    let mut chats: Vec<Chat> = listing.items.iter().filter_map(chat).collect();
+    chats.sort_by(|a, b| b.last_updated.cmp(&a.last_updated));
     let next_cursor = listing.next.map(|c| c.encode());
     let mut text = format!("{} chat(s), most recently active first:", chats.len());
     for (i, c) in chats.iter().enumerate() {

@@ -38,12 +38,9 @@ pub struct TeamList {
 pub struct ListJoinedTeams;
 
 async fn run(cx: &ToolContext<'_>) -> ToolResult<TeamList> {
-    let request = GraphRequest::get(GraphPath::me().segment("joinedTeams")).select(&[
-        "id",
-        "displayName",
-        "description",
-        "isArchived",
-    ]);
+    // user-list-joinedteams: "doesn't support the OData query parameters to customize the
+    // response" (no $select).
+    let request = GraphRequest::get(GraphPath::me().segment("joinedTeams"));
     let listing = cx.list(&request, None, PageLimits::new(5, 500)).await;
     let listing = or_teams_error(cx, listing, "Teams could not be listed (not found).").await?;
     let teams: Vec<Team> = listing
