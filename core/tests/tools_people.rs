@@ -304,6 +304,7 @@ async fn contacts_list_search_get_create_update_delete() {
     assert_eq!(updated.structured["jobTitle"], "Buyer");
     assert!(updated.structured.get("company").is_none());
     let reqs = h.requests(mark);
+    assert_eq!(reqs.len(), 1, "one PATCH, no read-back");
     assert_eq!(reqs[0].method, "PATCH");
     let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body, json!({"jobTitle": "Buyer", "companyName": null}));

@@ -10,7 +10,7 @@ use crate::mcp::deployment::Safety;
 use crate::mcp::tool::{ToolAnnotations, ToolContext, ToolError};
 use crate::mcp::typed::{Reply, ToolHandler, ToolResult, ToolSpec};
 
-use super::{contact_not_found, contact_path, Contact, CONTACT_FIELDS};
+use super::{contact_not_found, contact_path, Contact};
 
 super::contact_args! {
     #[derive(Debug, Deserialize)]
@@ -33,12 +33,9 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<Contact> {
     }
     let body = args.fields().to_body()?;
     let path = contact_path(&args.id)?;
-    cx.send(&GraphRequest::patch(path.clone(), body))
-        .await
-        .map_err(|e| contact_not_found(cx, &e))?;
-    // PATCH answers with the whole contact; read back only what we show.
+    // PATCH answers with the updated contact (contact-update), so no second read.
     let c = cx
-        .send(&GraphRequest::get(path).select(CONTACT_FIELDS))
+        .send(&GraphRequest::patch(path, body))
         .await
         .map_err(|e| contact_not_found(cx, &e))?;
     let contact = Contact::from_graph(&c);
