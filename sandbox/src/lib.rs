@@ -1,6 +1,7 @@
 //! `m365-sandbox`: one loopback process that plays Microsoft Entra ID (v2 authorize and token
-//! endpoints) and Microsoft Graph v1.0 (mail, calendar, contacts, people, mailbox settings, Teams,
-//! online meetings) over seeded data, enforcing Graph's rules rather than a happy path:
+//! endpoints) and Microsoft Graph v1.0 (mail incl. a delegated shared mailbox, MailTips, Inbox
+//! rules and delta, the Search API for messages, calendar, contacts, people, mailbox settings,
+//! Teams, online meetings) over seeded data, enforcing Graph's rules rather than a happy path:
 //! OData query options checked against Microsoft's own schema, Graph's error JSON and codes,
 //! paging, Prefer headers, `$batch`, 401 for bad tokens. Test controls live under `/_admin`.
 

@@ -51,6 +51,8 @@ pub const ROOTS: &[&str] = &[
     "timeZoneInformation",
     "localeInfo",
     "userSettings",
+    "mailTips",
+    "searchResponse",
 ];
 
 /// Bound actions and functions whose parameter lists are kept (when bound to a root or to
@@ -78,10 +80,13 @@ pub const OPERATIONS: &[&str] = &[
     "supportedTimeZones",
     "supportedLanguages",
     "createUploadSession",
+    "getMailTips",
+    "permanentDelete",
+    "query",
 ];
 
 /// Binding types besides the roots whose operations are kept.
-const EXTRA_BINDINGS: &[&str] = &["outlookUser"];
+const EXTRA_BINDINGS: &[&str] = &["outlookUser", "searchEntity"];
 
 const NAMESPACE: &str = "microsoft.graph";
 const EMBEDDED: &str = include_str!("../schema/graph-v1.0.json");

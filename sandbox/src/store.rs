@@ -90,6 +90,8 @@ pub struct Mailbox {
     pub people: Vec<Value>,
     /// Graph `onlineMeeting` JSON objects.
     pub online_meetings: Vec<Value>,
+    /// Graph `messageRule` JSON objects (the Inbox rules).
+    pub message_rules: Vec<Value>,
 }
 
 /// The whole sandbox state. Rebuilt from the seed on `/_admin/reset`.
@@ -103,6 +105,29 @@ pub struct World {
     pub chats: Vec<Chat>,
     /// Attachment upload sessions by their token (the last segment of `uploadUrl`).
     pub uploads: BTreeMap<String, UploadSession>,
+    /// Delta state behind `$skiptoken`/`$deltatoken` values of message delta links.
+    pub delta_tokens: BTreeMap<String, DeltaState>,
+    /// Shared mailboxes: mailbox (user) id → the users with full access to it. Only these users
+    /// reach `/users/{mailbox}/…` mail, and only with `Mail.*.Shared` scopes. Shared mailboxes are
+    /// users that cannot sign in.
+    pub shared_mailboxes: BTreeMap<String, Vec<String>>,
+}
+
+/// Where a message delta round stands (`mailFolders/{id}/messages/delta`).
+#[derive(Debug, Clone, Default)]
+pub struct DeltaState {
+    pub user_id: String,
+    pub folder_id: String,
+    /// The round's query options (`$select`, `$top`, `$filter`, `$orderby`, `changeType`), kept as
+    /// Graph encodes them into its tokens.
+    pub query: Option<String>,
+    /// Message id → fingerprint of the folder at the start of the round: what the next round is
+    /// compared against.
+    pub baseline: BTreeMap<String, String>,
+    /// For a `$skiptoken`: the round's remaining changes (messages, or `@removed` stubs) and the
+    /// offset of the next page.
+    pub pending: Vec<Value>,
+    pub offset: usize,
 }
 
 /// A large-attachment upload in progress (`createUploadSession`, then ranged `PUT`s).
@@ -118,6 +143,8 @@ pub struct UploadSession {
     pub received: Vec<u8>,
     /// Unix seconds after which the session is gone.
     pub expires: i64,
+    /// `Messages` or `Events` (for the Outlook URL in the final `Location`).
+    pub collection: String,
 }
 
 impl World {

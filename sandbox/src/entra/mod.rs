@@ -152,8 +152,12 @@ pub enum TenantSelector {
 }
 
 impl TenantSelector {
-    /// Whether a user may sign in through this segment.
+    /// Whether a user may sign in through this segment. Disabled accounts (`accountEnabled:
+    /// false`, as shared mailboxes are) never can.
     pub fn admits(&self, user: &User) -> bool {
+        if user.profile.get("accountEnabled") == Some(&Value::Bool(false)) {
+            return false;
+        }
         match self {
             Self::Common => true,
             Self::Organizations => user.kind == AccountKind::Work,

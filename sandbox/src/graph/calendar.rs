@@ -1075,6 +1075,12 @@ fn event(
             ))
         }
         ["attachments"] => event_attachments(world, ctx, target, req),
+        ["attachments", "createUploadSession"] if m == Method::POST => {
+            // outlook-large-attachments.md: the same 3–150 MB sessions as for messages.
+            require_scope(ctx.principal, WRITE)?;
+            let (_, eid) = event_item_id(mailbox(world, ctx)?, target)?;
+            mail::open_upload_session(world, ctx, eid, "Events", req)
+        }
         ["attachments", aid] => event_attachment(world, ctx, target, aid, false, req),
         ["attachments", aid, "$value"] => event_attachment(world, ctx, target, aid, true, req),
         ["forward"] => {
@@ -2396,7 +2402,7 @@ fn event_attachment(
         }
         (&Method::GET, true) => {
             require_scope(ctx.principal, READ)?;
-            Ok(mail::attachment_content(&list[pos]))
+            Ok(mail::attachment_content_ranged(&list[pos], req))
         }
         (&Method::DELETE, false) => {
             require_scope(ctx.principal, WRITE)?;
@@ -3263,7 +3269,7 @@ fn supported_time_zones(
     })))
 }
 
-const LANGUAGES: &[(&str, &str)] = &[
+pub const LANGUAGES: &[(&str, &str)] = &[
     ("ar-SA", "Arabic (Saudi Arabia)"),
     ("cs-CZ", "Czech (Czech Republic)"),
     ("da-DK", "Danish (Denmark)"),

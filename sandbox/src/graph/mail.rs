@@ -1,6 +1,20 @@
 //! Mail: `mailFolders`, `messages` (CRUD and the send/reply/forward/move/copy actions),
 //! `sendMail`, attachments (including upload sessions) and the master category list.
 //! Sending delivers a copy to any seeded recipient's Inbox, so cross-user flows can be tested.
+//!
+//! Further rules kept here:
+//! - `DELETE messages/{id}` moves the message to Deleted Items (same immutable id); deleting it
+//!   there removes it; `permanentDelete` removes it at once. Folders behave the same way, and
+//!   distinguished folders refuse deletion.
+//! - `internetMessageHeaders` and `uniqueBody` are computed and returned only when `$select`ed;
+//!   `$expand=attachments` inlines attachments; an `itemAttachment`'s `item` needs
+//!   `$expand=microsoft.graph.itemattachment/item`; `$value` honours a single `Range`.
+//! - Hidden folders are listed only with `includeHiddenFolders=true`.
+//! - Upload sessions take 3–150 MB (`ErrorAttachmentSizeShouldNotBeLessThanMinimumSize` below).
+//! - In a shared mailbox (reached through `/users/{id}` when the router allows it) every check
+//!   asks for the `Mail.*.Shared` scope instead ([`need`]).
+//!
+//! `getMailTips` is in `mailtips`, Inbox rules in `rules`, delta in `delta`.
 
 use axum::{
     body::Bytes,
@@ -24,9 +38,32 @@ use crate::{
     store::{Mailbox, UploadSession, World},
 };
 
-const READ: &[&str] = &["Mail.ReadBasic", "Mail.Read", "Mail.ReadWrite"];
-const WRITE: &[&str] = &["Mail.ReadWrite"];
-const SEND: &[&str] = &["Mail.Send"];
+pub(crate) const READ: &[&str] = &["Mail.ReadBasic", "Mail.Read", "Mail.ReadWrite"];
+pub(crate) const WRITE: &[&str] = &["Mail.ReadWrite"];
+pub(crate) const SEND: &[&str] = &["Mail.Send"];
+const SHARED_READ: &[&str] = &["Mail.Read.Shared", "Mail.ReadWrite.Shared"];
+const SHARED_WRITE: &[&str] = &["Mail.ReadWrite.Shared"];
+const SHARED_SEND: &[&str] = &["Mail.Send.Shared"];
+
+/// The permission check for a mail operation. In the caller's own mailbox the plain scopes
+/// (`Mail.Read`…) or their `.Shared` supersets work; in a mailbox shared with the caller (the
+/// router only lets delegated mailboxes through) only the `.Shared` ones do
+/// (permissions-reference: "Mail.Read.Shared — read mail a user can access, including their own
+/// and shared mail"). A missing one is Graph's 403 `ErrorAccessDenied`.
+pub(crate) fn need(ctx: &Ctx<'_>, own: &[&str]) -> Result<(), GraphError> {
+    let shared = if own == SEND {
+        SHARED_SEND
+    } else if own == WRITE {
+        SHARED_WRITE
+    } else {
+        SHARED_READ
+    };
+    if ctx.user_id == ctx.principal.user_id && crate::entra::principal_has_scope(ctx.principal, own)
+    {
+        return Ok(());
+    }
+    require_scope(ctx.principal, shared)
+}
 
 /// Largest attachment accepted by a plain POST; larger ones need an upload session
 /// (concepts/outlook-large-attachments.md: "under 3 MB").
@@ -91,15 +128,43 @@ pub fn handle(world: &mut World, ctx: &Ctx<'_>, rest: &[&str], req: &GraphReques
                 ))
             })
         }
+        ["getMailTips"] if m == Method::POST => super::mailtips::handle(world, ctx, req),
+        ["getMailTips"] => Err(method_not_allowed()),
         ["mailFolders"] => folders(world, ctx, None, req),
         ["mailFolders", f] => folder(world, ctx, f, req),
+        ["mailFolders", f, "permanentDelete"] if m == Method::POST => {
+            permanent_delete_folder(world, ctx, f)
+        }
         ["mailFolders", f, "childFolders"] => {
             let id = folder_id(mailbox(world, ctx)?, f)?;
             folders(world, ctx, Some(id), req)
         }
+        ["mailFolders", f, "childFolders", c, tail @ ..] => {
+            // A child folder by id is the folder itself (mailfolder-list-childfolders.md).
+            let parent = folder_id(mailbox(world, ctx)?, f)?;
+            let child = folder_id(mailbox(world, ctx)?, c)?;
+            let mb = mailbox(world, ctx)?;
+            if !mb
+                .folders
+                .iter()
+                .any(|x| x["id"] == child.as_str() && x["parentFolderId"] == parent.as_str())
+            {
+                return Err(GraphError::item_not_found());
+            }
+            let mut segs = vec!["mailFolders", c];
+            segs.extend_from_slice(tail);
+            handle(world, ctx, &segs, req)
+        }
+        ["mailFolders", f, "messageRules", tail @ ..] => {
+            super::rules::handle(world, ctx, f, tail, req)
+        }
         ["mailFolders", f, "messages"] => {
             let id = folder_id(mailbox(world, ctx)?, f)?;
             messages(world, ctx, Some(id), req)
+        }
+        ["mailFolders", f, "messages", "delta"] => {
+            let id = folder_id(mailbox(world, ctx)?, f)?;
+            super::delta::messages(world, ctx, &id, req)
         }
         ["mailFolders", f, "messages", msg, tail @ ..] => {
             let fid = folder_id(mailbox(world, ctx)?, f)?;
@@ -127,7 +192,7 @@ pub fn mailbox<'w>(world: &'w mut World, ctx: &Ctx<'_>) -> Result<&'w mut Mailbo
 }
 
 /// A folder by id or well-known name (`inbox`, `SentItems`… case-insensitive).
-fn folder_id(mb: &Mailbox, name_or_id: &str) -> Result<String, GraphError> {
+pub fn folder_id(mb: &Mailbox, name_or_id: &str) -> Result<String, GraphError> {
     if let Some((_, id)) = mb
         .well_known_folders
         .iter()
@@ -214,17 +279,22 @@ fn folders(
     };
     match req.method {
         Method::GET => {
-            require_scope(ctx.principal, READ)?;
+            need(ctx, READ)?;
+            // Hidden folders are listed only with `includeHiddenFolders=true`
+            // (user-list-mailfolders.md, "List mail folders including hidden folders").
+            let hidden = query_flag(req, "includeHiddenFolders")?;
             let items = mb
                 .folders
                 .iter()
-                .filter(|f| f["parentFolderId"] == parent.as_str() && f["isHidden"] != true)
+                .filter(|f| {
+                    f["parentFolderId"] == parent.as_str() && (hidden || f["isHidden"] != true)
+                })
                 .map(|f| with_counts(mb, f))
                 .collect();
             shape::page(items, IdKind::Plain, &FOLDERS, ctx, req)
         }
         Method::POST => {
-            require_scope(ctx.principal, WRITE)?;
+            need(ctx, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.mailFolder", &body)?;
             let name = folders::required_name(&body, "displayName", "DisplayName")?;
@@ -256,28 +326,121 @@ fn folder(world: &mut World, ctx: &Ctx<'_>, f: &str, req: &GraphRequest) -> Outc
         .ok_or_else(GraphError::item_not_found)?;
     match req.method {
         Method::GET => {
-            require_scope(ctx.principal, READ)?;
+            need(ctx, READ)?;
             let v = with_counts(mb, &mb.folders[idx]);
             shape::single(v, IdKind::Plain, &FOLDERS, ctx, req)
         }
         Method::PATCH => {
-            require_scope(ctx.principal, WRITE)?;
+            need(ctx, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.mailFolder", &body)?;
+            if body.get("displayName").is_some() {
+                let name = folders::required_name(&body, "displayName", "DisplayName")?;
+                let parent = mb.folders[idx]["parentFolderId"].clone();
+                folders::ensure_unique(
+                    mb.folders
+                        .iter()
+                        .filter(|f| f["parentFolderId"] == parent && f["id"] != id.as_str()),
+                    "displayName",
+                    &name,
+                )?;
+            }
             merge(&mut mb.folders[idx], &body);
-            Ok(Reply::ok(with_counts(mb, &mb.folders[idx])))
+            Ok(Reply::ok(with_context(
+                with_counts(mb, &mb.folders[idx]),
+                ctx,
+                "mailFolders/$entity",
+            )))
         }
         Method::DELETE => {
-            require_scope(ctx.principal, WRITE)?;
+            need(ctx, WRITE)?;
             if mb.well_known_folders.values().any(|w| *w == id) {
                 return Err(folders::distinguished(403));
             }
-            // The folder and everything under it go to Deleted Items on Graph; here they are removed.
-            folders::delete_tree(&mut mb.folders, &mut mb.messages, id);
+            // Like Outlook, a deleted folder moves (with its contents) into Deleted Items; one
+            // already there is deleted for good.
+            let deleted = mb
+                .well_known_folders
+                .get("deleteditems")
+                .cloned()
+                .unwrap_or_default();
+            if in_subtree(mb, &id, &deleted) {
+                folders::delete_tree(&mut mb.folders, &mut mb.messages, id);
+            } else {
+                mb.folders[idx]["parentFolderId"] = json!(deleted);
+            }
             Ok(Reply::no_content())
         }
         _ => Err(method_not_allowed()),
     }
+}
+
+/// `POST mailFolders/{id}/permanentDelete`: the folder, its subfolders and their items are gone
+/// for good (mailfolder-permanentdelete.md; 204). Distinguished folders refuse as for DELETE.
+fn permanent_delete_folder(world: &mut World, ctx: &Ctx<'_>, f: &str) -> Outcome {
+    need(ctx, WRITE)?;
+    let mb = mailbox(world, ctx)?;
+    let id = folder_id(mb, f)?;
+    if mb.well_known_folders.values().any(|w| *w == id) {
+        return Err(folders::distinguished(403));
+    }
+    folders::delete_tree(&mut mb.folders, &mut mb.messages, id);
+    Ok(Reply::no_content())
+}
+
+/// Whether folder `id` is `root` or lies below it.
+fn in_subtree(mb: &Mailbox, id: &str, root: &str) -> bool {
+    let mut cur = id.to_string();
+    for _ in 0..64 {
+        if cur == root {
+            return true;
+        }
+        match mb
+            .folders
+            .iter()
+            .find(|f| f["id"] == cur.as_str())
+            .and_then(|f| f["parentFolderId"].as_str())
+        {
+            Some(p) => cur = p.to_string(),
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A boolean custom query parameter (`includeHiddenFolders=true`), case-insensitive name.
+pub fn query_flag(req: &GraphRequest, name: &str) -> Result<bool, GraphError> {
+    let Some(q) = req.query.as_deref() else {
+        return Ok(false);
+    };
+    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+        if k.eq_ignore_ascii_case(name) {
+            return match v.to_ascii_lowercase().as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(GraphError::bad_request(format!(
+                    "The value '{v}' for the query parameter '{name}' is not valid."
+                ))),
+            };
+        }
+    }
+    Ok(false)
+}
+
+/// `@odata.context` first, then the entity.
+fn with_context(v: Value, ctx: &Ctx<'_>, set: &str) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}/v1.0/$metadata#users('{}')/{set}",
+            ctx.base_url, ctx.user_id
+        )),
+    );
+    if let Value::Object(o) = v {
+        out.extend(o);
+    }
+    Value::Object(out)
 }
 
 // === Messages ===
@@ -290,7 +453,7 @@ fn messages(
 ) -> Outcome {
     match req.method {
         Method::GET => {
-            require_scope(ctx.principal, READ)?;
+            need(ctx, READ)?;
             let mb = mailbox(world, ctx)?;
             let items = mb
                 .messages
@@ -298,10 +461,11 @@ fn messages(
                 .filter(|m| folder.as_deref().is_none_or(|f| m["parentFolderId"] == f))
                 .cloned()
                 .collect();
+            let items = with_selected_extras(items, mb, ctx, req);
             shape::page(items, IdKind::InFolder, &MESSAGES, ctx, req)
         }
         Method::POST => {
-            require_scope(ctx.principal, WRITE)?;
+            need(ctx, WRITE)?;
             let body = req.json()?;
             ctx.schema.check_body("microsoft.graph.message", &body)?;
             let mb = mailbox(world, ctx)?;
@@ -356,6 +520,207 @@ fn create_draft(
     Ok(msg)
 }
 
+fn remove_message(mb: &mut Mailbox, idx: usize) {
+    let removed = mb.messages.remove(idx);
+    if let Some(i) = removed["id"].as_str() {
+        mb.attachments.remove(i);
+    }
+}
+
+/// `internetMessageHeaders` and `uniqueBody` come back only when `$select` names them (message
+/// resource: "Returned only on applying a $select query option"); they are derived from the stored
+/// message when asked for.
+fn with_selected_extras(
+    mut items: Vec<Value>,
+    mb: &Mailbox,
+    ctx: &Ctx<'_>,
+    req: &GraphRequest,
+) -> Vec<Value> {
+    let Ok(q) = crate::odata::parse(req.query.as_deref(), &MESSAGES, ctx.schema) else {
+        return items;
+    };
+    // `$expand=attachments` (optionally with a nested `$select`): the message's attachments
+    // inline, `contentBytes` included as on Graph; an attached item's `item` stays out.
+    if let Some(e) = q.expand_items.iter().find(|e| e.name == "attachments") {
+        for m in items.iter_mut() {
+            let list: Vec<Value> = mb
+                .attachments
+                .get(m["id"].as_str().unwrap_or(""))
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| crate::odata::project(&present_attachment(a, false), e.select.as_deref()))
+                .collect();
+            m["attachments"] = Value::Array(list);
+        }
+    }
+    let sel = q.select.unwrap_or_default();
+    let want = |n: &str| sel.iter().any(|s| s.eq_ignore_ascii_case(n));
+    let (headers, unique) = (want("internetMessageHeaders"), want("uniqueBody"));
+    for m in items.iter_mut().filter(|_| headers || unique) {
+        if headers {
+            m["internetMessageHeaders"] = internet_message_headers(m);
+        }
+        if unique {
+            m["uniqueBody"] = unique_body(m);
+        }
+    }
+    items
+}
+
+fn rfc5322_date(iso: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .map(|t| t.format("%a, %d %b %Y %H:%M:%S +0000").to_string())
+        .unwrap_or_default()
+}
+
+fn mailbox_header(r: &Value) -> String {
+    let name = r["emailAddress"]["name"].as_str().unwrap_or("");
+    let address = r["emailAddress"]["address"].as_str().unwrap_or("");
+    if name.is_empty() || name == address {
+        format!("<{address}>")
+    } else {
+        format!("\"{}\" <{address}>", name.replace('"', ""))
+    }
+}
+
+/// The transport headers of a received or sent message (drafts have none: `null`). Senders the
+/// seed marks as spoofed fail SPF, DKIM and DMARC in `Authentication-Results`.
+pub fn internet_message_headers(m: &Value) -> Value {
+    if m["isDraft"] == true {
+        return Value::Null;
+    }
+    let from = m["from"]["emailAddress"]["address"].as_str().unwrap_or("");
+    let domain = from.rsplit('@').next().unwrap_or("");
+    let list = |k: &str| -> String {
+        m[k].as_array()
+            .map(|a| a.iter().map(mailbox_header).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    };
+    let sent = rfc5322_date(m["sentDateTime"].as_str().unwrap_or(""));
+    let received = rfc5322_date(m["receivedDateTime"].as_str().unwrap_or(""));
+    let bad = crate::seed::fails_authentication(from);
+    let (spf, dkim, dmarc) = if bad {
+        (
+            "fail",
+            "none (message not signed)",
+            "fail action=quarantine",
+        )
+    } else {
+        ("pass", "pass (signature was verified)", "pass action=none")
+    };
+    let mut h: Vec<(&str, String)> = vec![
+        ("Received", format!("from mail.{domain} (203.0.113.25) by CY8PR11MB7012.namprd11.prod.outlook.com with Microsoft SMTP Server (version=TLS1_2); {received}")),
+        ("Authentication-Results", format!("spf={spf} (sender IP is 203.0.113.25) smtp.mailfrom={domain}; dkim={dkim} header.d={domain};dmarc={dmarc} header.from={domain};compauth={} reason={}", if bad { "fail" } else { "pass" }, if bad { "000" } else { "100" })),
+        ("From", mailbox_header(&m["from"])),
+    ];
+    if m["sender"]["emailAddress"]["address"] != m["from"]["emailAddress"]["address"]
+        && m["sender"].is_object()
+    {
+        h.push(("Sender", mailbox_header(&m["sender"])));
+    }
+    h.push(("To", list("toRecipients")));
+    let cc = list("ccRecipients");
+    if !cc.is_empty() {
+        h.push(("CC", cc));
+    }
+    let reply_to = list("replyTo");
+    if !reply_to.is_empty() {
+        h.push(("Reply-To", reply_to));
+    }
+    let subject = m["subject"].as_str().unwrap_or("").to_string();
+    h.push(("Subject", subject.clone()));
+    h.push((
+        "Thread-Topic",
+        subject
+            .trim_start_matches("RE: ")
+            .trim_start_matches("FW: ")
+            .to_string(),
+    ));
+    h.push((
+        "Thread-Index",
+        m["conversationIndex"].as_str().unwrap_or("").to_string(),
+    ));
+    h.push(("Date", sent));
+    h.push((
+        "Message-ID",
+        m["internetMessageId"].as_str().unwrap_or("").to_string(),
+    ));
+    h.push(("Accept-Language", "en-US".into()));
+    h.push(("Content-Language", "en-US".into()));
+    h.push((
+        "X-MS-Has-Attach",
+        if m["hasAttachments"] == true {
+            "yes"
+        } else {
+            ""
+        }
+        .into(),
+    ));
+    h.push((
+        "X-MS-Exchange-Organization-SCL",
+        if bad { "5" } else { "1" }.into(),
+    ));
+    h.push((
+        "X-MS-Exchange-Organization-AuthAs",
+        if bad { "Anonymous" } else { "Internal" }.into(),
+    ));
+    let html = m["body"]["contentType"]
+        .as_str()
+        .is_some_and(|c| c.eq_ignore_ascii_case("html"));
+    h.push((
+        "Content-Type",
+        if html {
+            "text/html; charset=\"utf-8\""
+        } else {
+            "text/plain; charset=\"utf-8\""
+        }
+        .into(),
+    ));
+    h.push(("MIME-Version", "1.0".into()));
+    Value::Array(
+        h.into_iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect(),
+    )
+}
+
+/// The part of a body that is new in this message: everything before the quoted history
+/// (Outlook's `divRplyFwdMsg` block in HTML, the `____` separator in text).
+pub fn unique_body(m: &Value) -> Value {
+    let ct = m["body"]["contentType"]
+        .as_str()
+        .unwrap_or("html")
+        .to_string();
+    let content = m["body"]["content"].as_str().unwrap_or("");
+    let markers: &[&str] = if ct.eq_ignore_ascii_case("html") {
+        &[
+            "<div id=\"appendonsend\">",
+            "<hr style=\"display:inline-block",
+            "<div id=\"divRplyFwdMsg\"",
+        ]
+    } else {
+        &[
+            "\r\n\r\n________________________________",
+            "\n\n________________________________",
+            "\r\n________________________________",
+        ]
+    };
+    let cut = markers.iter().filter_map(|mk| content.find(mk)).min();
+    let unique = match cut {
+        Some(i) if ct.eq_ignore_ascii_case("html") => {
+            let mut u = content[..i].to_string();
+            if u.contains("<body") {
+                u.push_str("</body></html>");
+            }
+            u
+        }
+        Some(i) => content[..i].trim_end().to_string(),
+        None => content.to_string(),
+    };
+    json!({"contentType": ct, "content": unique})
+}
+
 fn message(
     world: &mut World,
     ctx: &Ctx<'_>,
@@ -367,19 +732,16 @@ fn message(
     match tail {
         [] => match m {
             Method::GET => {
-                require_scope(ctx.principal, READ)?;
+                need(ctx, READ)?;
                 let mb = mailbox(world, ctx)?;
                 let idx = find_message(mb, id)?;
-                shape::single(
-                    mb.messages[idx].clone(),
-                    IdKind::InFolder,
-                    &MESSAGES,
-                    ctx,
-                    req,
-                )
+                let item = with_selected_extras(vec![mb.messages[idx].clone()], mb, ctx, req)
+                    .pop()
+                    .unwrap_or_default();
+                shape::single(item, IdKind::InFolder, &MESSAGES, ctx, req)
             }
             Method::PATCH => {
-                require_scope(ctx.principal, WRITE)?;
+                need(ctx, WRITE)?;
                 let body = req.json()?;
                 ctx.schema.check_body("microsoft.graph.message", &body)?;
                 let mb = mailbox(world, ctx)?;
@@ -412,17 +774,36 @@ fn message(
                 Ok(shape::prefer_applied(Reply::ok(v), ctx))
             }
             Method::DELETE => {
-                require_scope(ctx.principal, WRITE)?;
+                // Outlook's "delete": the message moves to Deleted Items (keeping its immutable
+                // id; a default id issued for the old folder stops resolving); deleting it again
+                // from Deleted Items removes it from view. `permanentDelete` skips the bin.
+                need(ctx, WRITE)?;
                 let mb = mailbox(world, ctx)?;
                 let idx = find_message(mb, id)?;
-                let removed = mb.messages.remove(idx);
-                if let Some(i) = removed["id"].as_str() {
-                    mb.attachments.remove(i);
+                let bin = mb
+                    .well_known_folders
+                    .get("deleteditems")
+                    .cloned()
+                    .unwrap_or_default();
+                if mb.messages[idx]["parentFolderId"] == bin.as_str() || bin.is_empty() {
+                    remove_message(mb, idx);
+                } else {
+                    let msg = &mut mb.messages[idx];
+                    msg["parentFolderId"] = json!(bin);
+                    msg["lastModifiedDateTime"] = json!(iso_z(ctx.now));
+                    msg["@odata.etag"] = json!(etag());
                 }
                 Ok(Reply::no_content())
             }
             _ => Err(method_not_allowed()),
         },
+        ["permanentDelete"] if m == Method::POST => {
+            need(ctx, WRITE)?;
+            let mb = mailbox(world, ctx)?;
+            let idx = find_message(mb, id)?;
+            remove_message(mb, idx);
+            Ok(Reply::no_content())
+        }
         ["attachments"] => attachments(world, ctx, id, req),
         ["attachments", "createUploadSession"] if m == Method::POST => {
             create_upload_session(world, ctx, id, req)
@@ -467,7 +848,7 @@ fn message_action(
     };
     match action {
         "send" => {
-            require_scope(ctx.principal, SEND)?;
+            need(ctx, SEND)?;
             let mb = mailbox(world, ctx)?;
             let idx = find_message(mb, id)?;
             if mb.messages[idx]["isDraft"] != true {
@@ -483,7 +864,7 @@ fn message_action(
         }
         "reply" | "replyAll" | "forward" | "createReply" | "createReplyAll" | "createForward" => {
             let create = action.starts_with("create");
-            require_scope(ctx.principal, if create { WRITE } else { SEND })?;
+            need(ctx, if create { WRITE } else { SEND })?;
             let kind = action.trim_start_matches("create").to_ascii_lowercase();
             ctx.schema
                 .check_action_body("microsoft.graph.message", action, &body)?;
@@ -512,7 +893,7 @@ fn message_action(
             Ok(Reply::accepted())
         }
         "move" | "copy" => {
-            require_scope(ctx.principal, WRITE)?;
+            need(ctx, WRITE)?;
             ctx.schema
                 .check_action_body("microsoft.graph.message", action, &body)?;
             let dest = body
@@ -633,7 +1014,7 @@ fn addresses(msg: &Value) -> Vec<String> {
         .collect()
 }
 
-fn valid_address(a: &str) -> bool {
+pub(crate) fn valid_address(a: &str) -> bool {
     let Some((local, domain)) = a.split_once('@') else {
         return false;
     };
@@ -707,7 +1088,7 @@ fn submit(world: &mut World, ctx: &Ctx<'_>, mut msg: Value, save: bool) -> Resul
 }
 
 fn send_mail(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
-    require_scope(ctx.principal, SEND)?;
+    need(ctx, SEND)?;
     let body = req.json()?;
     ctx.schema
         .check_action_body("microsoft.graph.user", "sendMail", &body)?;
@@ -743,12 +1124,20 @@ fn attachments(world: &mut World, ctx: &Ctx<'_>, id: &str, req: &GraphRequest) -
     let mid = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
     match req.method {
         Method::GET => {
-            require_scope(ctx.principal, READ)?;
-            let items = mb.attachments.get(&mid).cloned().unwrap_or_default();
-            shape::page(items, IdKind::Plain, &ATTACHMENTS, ctx, req)
+            need(ctx, READ)?;
+            let (expand, req) = item_expansion(req);
+            let items = mb
+                .attachments
+                .get(&mid)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| present_attachment(a, expand))
+                .collect();
+            shape::page(items, IdKind::Plain, &ATTACHMENTS, ctx, &req)
         }
         Method::POST => {
-            require_scope(ctx.principal, WRITE)?;
+            need(ctx, WRITE)?;
             let body = req.json()?;
             let a = add_attachment(mb, &mid, &body, ctx)?;
             mb.messages[idx]["hasAttachments"] = json!(true);
@@ -826,15 +1215,17 @@ fn attachment(
         .ok_or_else(GraphError::item_not_found)?;
     match (&req.method, raw) {
         (&Method::GET, false) => {
-            require_scope(ctx.principal, READ)?;
-            shape::single(list[pos].clone(), IdKind::Plain, &ATTACHMENTS, ctx, req)
+            need(ctx, READ)?;
+            let (expand, req) = item_expansion(req);
+            let a = present_attachment(list[pos].clone(), expand);
+            shape::single(a, IdKind::Plain, &ATTACHMENTS, ctx, &req)
         }
         (&Method::GET, true) => {
-            require_scope(ctx.principal, READ)?;
-            Ok(attachment_content(&list[pos]))
+            need(ctx, READ)?;
+            Ok(attachment_content_ranged(&list[pos], req))
         }
         (&Method::DELETE, false) => {
-            require_scope(ctx.principal, WRITE)?;
+            need(ctx, WRITE)?;
             list.remove(pos);
             let empty = list.is_empty();
             if empty {
@@ -846,22 +1237,136 @@ fn attachment(
     }
 }
 
+/// `$expand=microsoft.graph.itemattachment/item` (attachment-get.md, "Expand and get the
+/// properties of the item attached to a message"): whether it was asked for, and the request
+/// without that option (the generic `$expand` check knows only navigation properties of
+/// `attachment` itself).
+fn item_expansion(req: &GraphRequest) -> (bool, GraphRequest) {
+    let mut out = req.clone();
+    let Some(q) = req.query.as_deref() else {
+        return (false, out);
+    };
+    let mut expand = false;
+    let kept: Vec<&str> = q
+        .split('&')
+        .filter(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let k = percent_encoding::percent_decode_str(k).decode_utf8_lossy();
+            let v = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+            let hit = k.eq_ignore_ascii_case("$expand")
+                && v.trim()
+                    .eq_ignore_ascii_case("microsoft.graph.itemattachment/item");
+            expand |= hit;
+            !hit
+        })
+        .collect();
+    out.query = (!kept.is_empty()).then(|| kept.join("&"));
+    (expand, out)
+}
+
+/// An attachment as listed or read: an `itemAttachment`'s `item` only when expanded.
+fn present_attachment(mut a: Value, expand_item: bool) -> Value {
+    if !expand_item {
+        if let Some(o) = a.as_object_mut() {
+            o.remove("item");
+        }
+    }
+    a
+}
+
 /// `attachments/{id}/$value`: the decoded bytes under the attachment's content type (messages
-/// and events alike).
+/// and events alike). An `itemAttachment` yields its item as MIME text.
 pub fn attachment_content(a: &Value) -> Reply {
+    let (content_type, bytes) = attachment_bytes(a);
+    Reply {
+        status: 200,
+        headers: vec![("Accept-Ranges".into(), "bytes".into())],
+        body: super::router::ReplyBody::Bytes {
+            content_type,
+            bytes,
+        },
+    }
+}
+
+fn attachment_bytes(a: &Value) -> (String, Vec<u8>) {
+    if a["@odata.type"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("itemAttachment"))
+    {
+        return ("message/rfc822".into(), item_mime(&a["item"]).into_bytes());
+    }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(a["contentBytes"].as_str().unwrap_or(""))
         .unwrap_or_default();
-    Reply {
-        status: 200,
-        headers: Vec::new(),
-        body: super::router::ReplyBody::Bytes {
-            content_type: a["contentType"]
-                .as_str()
-                .unwrap_or("application/octet-stream")
-                .to_string(),
-            bytes,
-        },
+    let ct = a["contentType"]
+        .as_str()
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    (ct, bytes)
+}
+
+/// A message item as RFC 5322 text (headers, blank line, body).
+fn item_mime(item: &Value) -> String {
+    let mut out = String::new();
+    if let Some(h) = internet_message_headers(item).as_array() {
+        for kv in h {
+            let name = kv["name"].as_str().unwrap_or("");
+            if name == "Received" || name == "Authentication-Results" {
+                continue;
+            }
+            out.push_str(&format!(
+                "{name}: {}\r\n",
+                kv["value"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    out.push_str("\r\n");
+    out.push_str(item["body"]["content"].as_str().unwrap_or(""));
+    out
+}
+
+/// `$value` with an optional `Range: bytes=…` header: one satisfiable range gives 206 with
+/// `Content-Range`; an unsatisfiable one 416 with `Content-Range: bytes */size`; a malformed or
+/// multi-range header is ignored (whole body, 200), as RFC 9110 §14.2 allows.
+pub fn attachment_content_ranged(a: &Value, req: &GraphRequest) -> Reply {
+    let mut reply = attachment_content(a);
+    let Some(range) = req.header("range") else {
+        return reply;
+    };
+    let super::router::ReplyBody::Bytes { bytes, .. } = &mut reply.body else {
+        return reply;
+    };
+    let total = bytes.len();
+    let Some(spec) = range
+        .trim()
+        .strip_prefix("bytes=")
+        .filter(|s| !s.contains(','))
+    else {
+        return reply;
+    };
+    let Some((first, last)) = spec.split_once('-') else {
+        return reply;
+    };
+    let (first, last) = (first.trim(), last.trim());
+    let span = match (first.parse::<usize>().ok(), last.parse::<usize>().ok()) {
+        (Some(f), Some(l)) if f <= l => Some((f, l.min(total.saturating_sub(1)))),
+        (Some(f), None) if last.is_empty() => Some((f, total.saturating_sub(1))),
+        (None, Some(n)) if first.is_empty() && n > 0 => {
+            Some((total.saturating_sub(n), total.saturating_sub(1)))
+        }
+        _ => return reply,
+    };
+    match span {
+        Some((f, l)) if f < total => {
+            *bytes = bytes[f..=l].to_vec();
+            reply.status = 206;
+            reply.header("Content-Range", format!("bytes {f}-{l}/{total}"))
+        }
+        _ => {
+            bytes.clear();
+            reply.status = 416;
+            reply.header("Content-Range", format!("bytes */{total}"))
+        }
     }
 }
 
@@ -871,10 +1376,28 @@ fn create_upload_session(
     id: &str,
     req: &GraphRequest,
 ) -> Outcome {
-    require_scope(ctx.principal, WRITE)?;
+    need(ctx, WRITE)?;
+    let mb = mailbox(world, ctx)?;
+    let idx = find_message(mb, id)?;
+    let parent_id = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
+    open_upload_session(world, ctx, parent_id, "Messages", req)
+}
+
+/// `attachments/createUploadSession` on a message or event (`collection`: `Messages` or
+/// `Events`, as in the Outlook URL of the final `Location`), after the caller checked access.
+pub fn open_upload_session(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    parent_id: String,
+    collection: &str,
+    req: &GraphRequest,
+) -> Outcome {
     let body = req.json()?;
-    ctx.schema
-        .check_action_body("microsoft.graph.attachment", "createUploadSession", &body)?;
+    ctx.schema.check_action_body(
+        "Collection(microsoft.graph.attachment)",
+        "createUploadSession",
+        &body,
+    )?;
     let item = body
         .get("AttachmentItem")
         .or_else(|| body.get("attachmentItem"))
@@ -893,6 +1416,14 @@ fn create_upload_session(
             "AttachmentItem needs 'name' and a non-zero 'size'.",
         ));
     }
+    if size < MAX_INLINE_ATTACHMENT {
+        // The code is from outlook-large-attachments.md, "Errors"; the message is the sandbox's.
+        return Err(GraphError::new(
+            400,
+            "ErrorAttachmentSizeShouldNotBeLessThanMinimumSize",
+            "Attachment size must be greater than the minimum size.",
+        ));
+    }
     if size > MAX_UPLOAD {
         return Err(GraphError::new(
             400,
@@ -900,9 +1431,6 @@ fn create_upload_session(
             "The attachment exceeds the 150 MB limit.",
         ));
     }
-    let mb = mailbox(world, ctx)?;
-    let idx = find_message(mb, id)?;
-    let parent_id = mb.messages[idx]["id"].as_str().unwrap_or("").to_string();
     let token = crate::server::new_id();
     let expires = ctx.now + chrono::Duration::minutes(15);
     world.uploads.insert(
@@ -923,9 +1451,11 @@ fn create_upload_session(
                 .unwrap_or(false),
             received: Vec::new(),
             expires: expires.timestamp(),
+            collection: collection.to_string(),
         },
     );
-    Ok(Reply::ok(json!({
+    // 201 Created, as in outlook-large-attachments.md step 1.
+    Ok(Reply::created(json!({
         "@odata.context": format!("{}/v1.0/$metadata#microsoft.graph.uploadSession", ctx.base_url),
         "uploadUrl": format!("{}/upload/{token}", ctx.base_url),
         "expirationDateTime": iso_z(expires),
@@ -943,12 +1473,16 @@ pub async fn upload_chunk(
     body: Bytes,
 ) -> Response {
     let now = state.now();
+    let base = state.base_url.clone();
     let mut world = state.world();
-    into_response(upload(&mut world, &token, &method, &headers, &body, now))
+    into_response(upload(
+        &mut world, &base, &token, &method, &headers, &body, now,
+    ))
 }
 
 fn upload(
     world: &mut World,
+    base_url: &str,
     token: &str,
     method: &Method,
     headers: &HeaderMap,
@@ -1037,14 +1571,27 @@ fn upload(
     if let Some(m) = mb
         .messages
         .iter_mut()
+        .chain(mb.events.iter_mut())
         .find(|m| m["id"] == s.parent_id.as_str())
     {
         m["hasAttachments"] = json!(true);
     }
+    // Graph's Location points into the Outlook REST API, the attachment id in `Attachments('…')`
+    // (outlook-large-attachments.md, step 3).
+    let tenant = world
+        .user(&s.user_id)
+        .map(|u| u.tenant_id.clone())
+        .unwrap_or_default();
     Ok(Reply::no_content()
         .header(
             "Location",
-            format!("/v1.0/me/messages/{}/attachments/{aid}", s.parent_id),
+            format!(
+                "{}/api/v2.0/Users('{}@{tenant}')/{}('{}')/Attachments('{aid}')",
+                base_url.trim_end_matches('/'),
+                s.user_id,
+                s.collection,
+                s.parent_id
+            ),
         )
         .with_status(201))
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::{
     batch, calendar, contacts, mail, people,
     request::{Ctx, GraphRequest, Prefs},
-    teams, users,
+    search, teams, users,
 };
 use crate::{
     entra::{self, Principal},
@@ -110,7 +110,11 @@ pub fn routes() -> Router<Shared> {
         .route("/v1.0/$batch", post(batch::handle))
         .route("/v1.0", any(top))
         .route("/v1.0/{*rest}", any(top))
-        .route("/upload/{token}", any(mail::upload_chunk))
+        // Upload ranges are raw bytes; Graph advises < 4 MB per PUT but takes larger ones.
+        .route(
+            "/upload/{token}",
+            any(mail::upload_chunk).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
 }
 
 async fn top(State(state): State<Shared>, req: Request) -> Response {
@@ -142,6 +146,10 @@ pub fn execute(state: &Sandbox, req: &GraphRequest) -> Outcome {
             let ctx = ctx(state, &principal, prefs, principal.user_id.clone());
             return teams::handle_top(&mut world, &ctx, &segs, req);
         }
+        ["search", ..] => {
+            let ctx = ctx(state, &principal, prefs, principal.user_id.clone());
+            return search::handle(&mut world, &ctx, &segs, req);
+        }
         [] => return Err(GraphError::bad_request("Invalid request.")),
         [first, ..] => return Err(GraphError::no_resource(first)),
     };
@@ -149,16 +157,24 @@ pub fn execute(state: &Sandbox, req: &GraphRequest) -> Outcome {
     if rest.is_empty() || rest.first() == Some(&"mailboxSettings") {
         return users::handle(&mut world, &ctx, rest, req);
     }
-    // Another user's mailbox needs delegated or shared permissions the sandbox does not grant.
-    if user_id != principal.user_id {
-        return Err(GraphError::access_denied(
-            "Access is denied. Check credentials and try again.",
-        ));
-    }
     let first = rest.first().copied().unwrap_or("");
     let ws = first.split('(').next().unwrap_or(first);
+    // Another user's mailbox: only the mail of a shared mailbox the caller has full access to
+    // (the `.Shared` scopes are checked by the mail handlers); everything else is Exchange's
+    // 403 (docs-contrib #4749: the scope *and* a mailbox permission are needed).
+    if user_id != principal.user_id {
+        let delegated = world
+            .shared_mailboxes
+            .get(&user_id)
+            .is_some_and(|users| users.contains(&principal.user_id));
+        if !(delegated && matches!(ws, "messages" | "mailFolders" | "sendMail")) {
+            return Err(GraphError::access_denied(
+                "Access is denied. Check credentials and try again.",
+            ));
+        }
+    }
     match ws {
-        "messages" | "mailFolders" | "sendMail" | "outlook" => {
+        "messages" | "mailFolders" | "sendMail" | "outlook" | "getMailTips" => {
             mail::handle(&mut world, &ctx, rest, req)
         }
         "calendar" | "calendars" | "events" | "calendarView" | "calendarGroups"

@@ -199,7 +199,7 @@ pub fn single(
 ) -> Outcome {
     let q = odata::parse(req.query.as_deref(), rules, ctx.schema)?;
     let item = with_ids(item, kind, ctx);
-    let projected = odata::project(&item, q.select.as_deref());
+    let projected = odata::project(&item, q.select_with_expanded().as_deref());
     let mut v = with_prefs(projected, ctx);
     if let Value::Object(map) = &mut v {
         let mut out = Map::new();

@@ -149,14 +149,16 @@ pub fn handle_top(world: &mut World, ctx: &Ctx<'_>, segs: &[&str], req: &GraphRe
 // =============================================================================================
 
 /// Teams and online meetings exist for work and school accounts only (every permission table:
-/// "Delegated (personal Microsoft account): Not supported."). The status and text are the
-/// sandbox's: no capture of Graph's answer to a personal account was found.
-fn require_work(world: &World, ctx: &Ctx<'_>) -> Result<(), GraphError> {
+/// "Delegated (personal Microsoft account): Not supported."). Graph answers a personal account's
+/// `/me/chats` with 403 "No authorization information present" (AceDataCloud/Skills#444, 2026);
+/// the sandbox gives that answer on every Teams, chat and online-meeting endpoint (the code
+/// `Forbidden` is the sandbox's guess).
+pub(crate) fn require_work(world: &World, ctx: &Ctx<'_>) -> Result<(), GraphError> {
     match world.user(&ctx.principal.user_id) {
         Some(u) if u.kind == AccountKind::Personal => Err(GraphError::new(
             403,
             "Forbidden",
-            "This API is not supported for personal Microsoft accounts. Sign in with a work or school account.",
+            "No authorization information present",
         )),
         _ => Ok(()),
     }

@@ -174,6 +174,18 @@ pub struct Query {
     pub expand_items: Vec<ExpandItem>,
 }
 
+impl Query {
+    /// `$select` plus the expanded navigation properties (an expanded property is returned even
+    /// when `$select` does not name it); `None` without `$select`.
+    pub fn select_with_expanded(&self) -> Option<Vec<String>> {
+        self.select.as_ref().map(|s| {
+            let mut v = s.clone();
+            v.extend(self.expand.iter().filter(|e| *e != "*").cloned());
+            v
+        })
+    }
+}
+
 /// A page of results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
@@ -615,9 +627,10 @@ pub fn apply<'a>(
     let top = q.top.unwrap_or(rules.default_top).max(1);
     let start = q.skip.min(total);
     let end = start.saturating_add(top).min(total);
+    let select = q.select_with_expanded();
     let items = matched[start..end]
         .iter()
-        .map(|it| project(it, q.select.as_deref()))
+        .map(|it| project(it, select.as_deref()))
         .collect();
     Ok(Page {
         items,

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{
     ADELE_ID, ALEX_ID, CONSUMERS_TENANT_ID, CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, JOHANNA_ID,
-    LEE_ID, MEGAN_ID, NESTOR_ID, PATTI_ID, PERSONAL_USER_ID,
+    LEE_ID, MEGAN_ID, NESTOR_ID, PATTI_ID, PERSONAL_USER_ID, SUPPORT_MAILBOX_ID,
 };
 use crate::store::AccountKind;
 
@@ -281,6 +281,25 @@ pub const USERS: &[Person] = &[
         "en-US",
     ),
 ];
+
+/// The shared mailbox `support@contoso.example`: a user object that cannot sign in, whose mail
+/// Adele may read and write with `Mail.*.Shared` scopes.
+pub const SUPPORT: Person = user(
+    "support",
+    "",
+    "",
+    "Contoso Support",
+    "support@contoso.example",
+    "Contoso",
+    "",
+    "Customer Support",
+    "",
+    "+1 425 555 0150",
+    "",
+    (SUPPORT_MAILBOX_ID, CONTOSO_TENANT_ID),
+    "Pacific Standard Time",
+    "en-US",
+);
 
 /// People outside the seeded tenants (names chosen to exercise fuzzy matching and diacritics).
 pub const EXTERNALS: &[Person] = &[

@@ -76,6 +76,31 @@ pub fn file_attachment(
     })
 }
 
+/// Graph `itemAttachment` JSON holding a message; `size` is the length of the item's JSON text
+/// (Exchange reports the stored item's size).
+pub fn item_attachment(
+    parent_id: &str,
+    index: usize,
+    name: &str,
+    item: Value,
+    modified: DateTime<Utc>,
+) -> Value {
+    let d = digest(&["attachment", parent_id, &index.to_string(), name]);
+    let mut raw = b"\x01\x12\x00\x10\x00".to_vec();
+    raw.extend_from_slice(&d[..16]);
+    let id = format!("{}{}", parent_id.trim_end_matches('='), b64(&raw));
+    json!({
+        "@odata.type": "#microsoft.graph.itemAttachment",
+        "id": id,
+        "lastModifiedDateTime": iso_z(modified),
+        "name": name,
+        "contentType": null,
+        "size": item.to_string().len(),
+        "isInline": false,
+        "item": item,
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // PNG: stored (uncompressed) deflate, so no compressor is needed.
 

@@ -24,6 +24,10 @@ pub const INLINE_IMAGE_SUBJECT: &str = "New Alpha logo options (inline preview)"
 pub const ON_BEHALF_SUBJECT: &str = "Q3 planning offsite: save the date";
 pub const SPECIAL_CHARS_SUBJECT: &str =
     "Re: \"Quotes\", O'Brien's café & <tags> — 50% off? #hashtag 🎉";
+/// Subject of Adele's Inbox message with an `itemAttachment` (Katherine's original message).
+pub const ITEM_ATTACHMENT_SUBJECT: &str = "FW: Late deliveries (original message attached)";
+/// Subject of the customer complaint (with a PDF) in the shared support mailbox's Inbox.
+pub const SUPPORT_DAMAGED_SUBJECT: &str = "Order #48213 arrived damaged";
 pub const PHISHING_SUBJECT: &str = "Action required: verify your Woodgrove account within 24 hours";
 
 /// A meeting message to put in the mailbox (built by the calendar module).
@@ -78,6 +82,8 @@ struct Msg {
     reply_to: Vec<&'static Person>,
     read_receipt: bool,
     event: Option<Invite>,
+    /// A message attached as an item (`itemAttachment`): its name and Graph `message` JSON.
+    item: Option<(String, Value)>,
     /// Generation order (ids derive from it, so they do not depend on the anchor).
     seq: usize,
 }
@@ -115,6 +121,7 @@ impl Msg {
             reply_to: Vec::new(),
             read_receipt: false,
             event: None,
+            item: None,
             seq: 0,
         }
     }
@@ -1239,6 +1246,46 @@ impl MailBuilder {
         ));
         m.categories.push("Project Alpha".to_string());
         self.push(m);
+        // 1b. A forwarded message attached as an item (itemAttachment).
+        let katherine = person("katherine");
+        let original_sent = self.when(4, true);
+        let sent = original_sent + Duration::hours(3);
+        let mut m = Msg::new(
+            "inbox",
+            megan,
+            vec![self.owner],
+            ITEM_ATTACHMENT_SUBJECT.to_string(),
+            "Adele,\r\n\r\nForwarding Katherine's complaint as an attachment so you have the original headers. Can you own the reply?\r\n\r\nMegan".to_string(),
+            false,
+            sent,
+        );
+        let original_body = "Hello Megan,\r\n\r\nThe last two deliveries arrived four days late and the tracking page showed nothing. We need a firm date for the next one or we will have to look elsewhere.\r\n\r\nKatherine Johnson\r\nNorthwind Traders";
+        m.item = Some((
+            "Late deliveries".to_string(),
+            json!({
+                "@odata.type": "#microsoft.graph.message",
+                "subject": "Late deliveries",
+                "importance": "high",
+                "isDraft": false,
+                "isRead": true,
+                "hasAttachments": false,
+                "sentDateTime": iso_z(original_sent),
+                "receivedDateTime": iso_z(original_sent + Duration::seconds(9)),
+                "createdDateTime": iso_z(original_sent + Duration::seconds(9)),
+                "lastModifiedDateTime": iso_z(original_sent + Duration::seconds(9)),
+                "internetMessageId": "<NWT-7731.20260527@mail.northwindtraders.example>",
+                "body": {"contentType": "text", "content": original_body},
+                "bodyPreview": preview(original_body, false),
+                "from": katherine.recipient(),
+                "sender": katherine.recipient(),
+                "toRecipients": [megan.recipient()],
+                "ccRecipients": [],
+                "bccRecipients": [],
+                "replyTo": [],
+            }),
+        ));
+        m.is_read = false;
+        self.push(m);
         // 2. Large PDF (~3.1 MB) from Lee, plus a small one.
         let sent = self.when(5, true);
         let body = html_doc(&text_to_html_paras("Adele,\r\n\r\nHere's the scanned deck from the design review with everyone's handwritten notes. The summary page is a separate small PDF.\r\n\r\nLee"));
@@ -1435,6 +1482,59 @@ impl MailBuilder {
         self.push(m);
     }
 
+    /// The shared support mailbox: customer mail in the Inbox (no drafts) and one sent reply.
+    pub fn support_fixtures(&mut self) {
+        let owner = self.owner;
+        let items: [(&str, &str, &str, i64, bool, &str); 6] = [
+            ("katherine", SUPPORT_DAMAGED_SUBJECT, "Hello,\r\n\r\nOur order #48213 arrived yesterday and two of the twelve units have cracked housings. Photos of the packaging are attached. Could you arrange replacements before our launch on the 20th?\r\n\r\nKind regards,\r\nKatherine Johnson\r\nNorthwind Traders", 2, false, "high"),
+            ("jon", "Cannot sign in to the partner portal", "Hi support team,\r\n\r\nSince Monday the partner portal rejects my password and the reset link never arrives. Could you check my account (jon.smith@tailspintoys.example)?\r\n\r\nThanks,\r\nJon", 3, false, "normal"),
+            ("priya", "Question about invoice INV-2291", "Hello,\r\n\r\nInvoice INV-2291 lists 40 seats but we only have 35 active. Can you confirm whether the extra five are a mistake?\r\n\r\nBest,\r\nPriya Raman", 6, true, "normal"),
+            ("amara", "Feature request: export reports to CSV", "Hi,\r\n\r\nIt would help our team a lot if the monthly usage report could be exported as CSV as well as PDF.\r\n\r\nCheers,\r\nAmara", 9, true, "low"),
+            ("megan", "FYI: holiday support rota", "Hi all,\r\n\r\nThe holiday rota for the support inbox is on the team site. Please swap shifts there rather than by email.\r\n\r\nThanks,\r\nMegan", 12, true, "normal"),
+            ("jose", "Where is my refund?", "Hello,\r\n\r\nI returned order #47760 three weeks ago and have not received the refund yet. The tracking number was WWI-99231.\r\n\r\nJosé Muñoz", 1, false, "normal"),
+        ];
+        for (key, subject, body, days, read, importance) in items {
+            let from = person(key);
+            let sent = self.when(days, true);
+            let mut m = Msg::new(
+                "inbox",
+                from,
+                vec![owner],
+                subject.to_string(),
+                body.to_string(),
+                false,
+                sent,
+            );
+            m.is_read = read;
+            m.importance = importance;
+            if key == "katherine" {
+                m.files.push(FileSpec::new(
+                    "damaged_units_report.pdf",
+                    "application/pdf",
+                    files::pdf(
+                        "Damaged units - order 48213",
+                        &["Units 4 and 9: cracked housing".to_string()],
+                    ),
+                ));
+            }
+            if key == "priya" {
+                m.flag = Flag::Flagged;
+            }
+            self.push(m);
+        }
+        let sent = self.when(1, true);
+        let reply = Msg::new(
+            "sentitems",
+            owner,
+            vec![person("katherine")],
+            format!("RE: {SUPPORT_DAMAGED_SUBJECT}"),
+            "Hello Katherine,\r\n\r\nSorry about the damaged units. Two replacements ship today by express courier; you will receive the tracking number separately.\r\n\r\nContoso Support".to_string(),
+            false,
+            sent,
+        );
+        self.push(reply);
+    }
+
     // -----------------------------------------------------------------------------------------
 
     pub fn finish(self) -> MailOut {
@@ -1469,13 +1569,23 @@ impl MailBuilder {
             // Never after the anchor (but never before creation either).
             let modified = modified.min(anchor - Duration::minutes(1)).max(received);
             let ck = change_key(&format!("{key}:{}", modified.timestamp()));
-            let has_attachments = m.files.iter().any(|f| f.inline_cid.is_none());
-            let files: Vec<Value> = m
+            let has_attachments =
+                m.files.iter().any(|f| f.inline_cid.is_none()) || m.item.is_some();
+            let mut files: Vec<Value> = m
                 .files
                 .into_iter()
                 .enumerate()
                 .map(|(i, f)| file_attachment(&id, i, f, created))
                 .collect();
+            if let Some((name, item)) = m.item {
+                files.push(files::item_attachment(
+                    &id,
+                    files.len(),
+                    &name,
+                    item,
+                    created,
+                ));
+            }
             if !files.is_empty() {
                 attachments.insert(id.clone(), files);
             }
@@ -1695,6 +1805,9 @@ pub fn build(owner: &'static Person, anchor: DateTime<Utc>, invites: &[Invite]) 
             b.deleted(8);
             b.archive(10);
             b.junk(4);
+        }
+        "support" => {
+            b.support_fixtures();
         }
         "sam" => {
             b.internal(16);

@@ -65,6 +65,12 @@ pub const JOHANNA_ID: &str = "b9c8c9f7-26ed-4ec2-854b-e3155efec12f";
 /// Sam Taylor — a personal Microsoft account (`sam.personal@outlook.example`).
 pub const PERSONAL_USER_ID: &str = "00000000-0000-0000-f353-92a3aa7822e0";
 
+/// Contoso Support — the shared mailbox `support@contoso.example` (no sign-in). Adele has full
+/// access: with `Mail.Read.Shared` she reads and with `Mail.ReadWrite.Shared` she changes its mail
+/// at `/users/support@contoso.example/…` (`Mail.Send.Shared` to send from it). Nobody else has.
+pub const SUPPORT_MAILBOX_ID: &str = "5c0e7d2a-91f4-4b6e-8d3a-2f6b9c1e4a70";
+pub const SUPPORT_UPN: &str = "support@contoso.example";
+
 pub const ADELE_UPN: &str = "adele@contoso.example";
 pub const ALEX_UPN: &str = "alex@fabrikam.example";
 pub const PERSONAL_UPN: &str = "sam.personal@outlook.example";
@@ -81,8 +87,9 @@ pub mod fixtures {
         GO_NO_GO_SUBJECT, LONDON_MEETING_SUBJECT,
     };
     pub use super::mail::{
-        INLINE_IMAGE_SUBJECT, LARGE_CSV_SUBJECT, LARGE_PDF_SUBJECT, LARGE_ZIP_SUBJECT,
-        ON_BEHALF_SUBJECT, PHISHING_SUBJECT, SPECIAL_CHARS_SUBJECT,
+        INLINE_IMAGE_SUBJECT, ITEM_ATTACHMENT_SUBJECT, LARGE_CSV_SUBJECT, LARGE_PDF_SUBJECT,
+        LARGE_ZIP_SUBJECT, ON_BEHALF_SUBJECT, PHISHING_SUBJECT, SPECIAL_CHARS_SUBJECT,
+        SUPPORT_DAMAGED_SUBJECT,
     };
     pub use super::newsletter::{INJECTION_ADDRESS, INJECTION_SUBJECT};
     pub use super::teams::{ALPHA_CHAT_TOPIC, OFFICE_HOURS_SUBJECT};
@@ -91,6 +98,14 @@ pub mod fixtures {
     pub const LONGEST_THREAD_SUBJECT: &str = "Alpha beta feedback roundup";
     /// Subject of the cross-tenant thread between Adele and Alex (6 messages).
     pub const CROSS_TENANT_THREAD_SUBJECT: &str = "Partnership pricing proposal";
+}
+
+/// Whether mail from `address` comes from one of the seed's spoofing or junk senders (their
+/// messages fail SPF, DKIM and DMARC in `internetMessageHeaders`).
+pub fn fails_authentication(address: &str) -> bool {
+    ["phish", "prize", "pharmacy"]
+        .iter()
+        .any(|k| directory::person(k).address.eq_ignore_ascii_case(address))
 }
 
 /// Build the whole world for an anchor day (UTC midnight of "today").
@@ -135,6 +150,7 @@ pub fn world(anchor: DateTime<Utc>) -> World {
         let mut attachments = mail.attachments;
         attachments.extend(cal.attachments);
         let archive = mail.well_known.get("archive").cloned().unwrap_or_default();
+        let rules = settings::message_rules(p, &mail.folders);
         if p.user_id == ADELE_ID {
             adele_event_ids = cal.event_ids.clone();
         }
@@ -153,9 +169,42 @@ pub fn world(anchor: DateTime<Utc>) -> World {
                 contacts: contacts.contacts,
                 people,
                 online_meetings: Vec::new(),
+                message_rules: rules,
             },
         );
     }
+    // The shared support mailbox: mail and settings only.
+    let support = &directory::SUPPORT;
+    let mut users = users;
+    let mut profile = directory::profile(support);
+    profile["accountEnabled"] = serde_json::json!(false);
+    profile["_customMailTip"] = serde_json::json!(
+        "This is the shared Contoso Support mailbox. Customers receive an automatic acknowledgement."
+    );
+    users.push(User {
+        id: SUPPORT_MAILBOX_ID.into(),
+        tenant_id: CONTOSO_TENANT_ID.into(),
+        user_principal_name: SUPPORT_UPN.into(),
+        display_name: support.display.into(),
+        kind: support.kind(),
+        profile,
+    });
+    let mail = mail::build(support, anchor, &[]);
+    let archive = mail.well_known.get("archive").cloned().unwrap_or_default();
+    mailboxes.insert(
+        SUPPORT_MAILBOX_ID.to_string(),
+        Mailbox {
+            settings: settings::mailbox_settings(support, anchor, &archive),
+            folders: mail.folders,
+            well_known_folders: mail.well_known,
+            messages: mail.messages,
+            attachments: mail.attachments,
+            categories: settings::categories(support),
+            ..Mailbox::default()
+        },
+    );
+    let shared_mailboxes =
+        BTreeMap::from([(SUPPORT_MAILBOX_ID.to_string(), vec![ADELE_ID.to_string()])]);
     let (teams, chats, online) = teams::build(anchor, &meetings, &adele_event_ids);
     if let Some(mb) = mailboxes.get_mut(ADELE_ID) {
         mb.online_meetings = online;
@@ -166,6 +215,7 @@ pub fn world(anchor: DateTime<Utc>) -> World {
         mailboxes,
         teams,
         chats,
+        shared_mailboxes,
         ..Default::default()
     }
 }

@@ -88,3 +88,46 @@ pub fn categories(p: &Person) -> Vec<Value> {
         .map(|(name, color)| json!({ "id": guid(&format!("category:{}:{name}", p.key)), "displayName": name, "color": color }))
         .collect()
 }
+
+/// Graph `messageRule` objects for the Inbox: Adele files two newsletters and her receipts;
+/// everyone else starts without rules.
+pub fn message_rules(p: &Person, folders: &[Value]) -> Vec<Value> {
+    let folder = |name: &str| {
+        folders
+            .iter()
+            .find(|f| f["displayName"] == name)
+            .and_then(|f| f["id"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let rule_id = |n: u8| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode([1, 0, 0, 0, 0x5a, 0x17, n, 0x3c])
+    };
+    if p.key != "adele" {
+        return Vec::new();
+    }
+    vec![
+        json!({
+            "id": rule_id(1),
+            "displayName": "Newsletters to their folder",
+            "sequence": 1,
+            "isEnabled": true,
+            "hasError": false,
+            "isReadOnly": false,
+            "conditions": { "senderContains": ["WEEKLYBYTE@LUCERNEPUBLISHING.EXAMPLE", "DEVDIGEST@PROSEWARE.EXAMPLE"] },
+            "actions": { "moveToFolder": folder("Newsletters"), "stopProcessingRules": true },
+        }),
+        json!({
+            "id": rule_id(2),
+            "displayName": "Receipts",
+            "sequence": 2,
+            "isEnabled": true,
+            "hasError": false,
+            "isReadOnly": false,
+            "conditions": { "subjectContains": ["receipt", "order confirmation"] },
+            "exceptions": { "importance": "high" },
+            "actions": { "moveToFolder": folder("Receipts"), "markAsRead": true, "assignCategories": ["Receipts"] },
+        }),
+    ]
+}

@@ -137,6 +137,27 @@ impl Env {
         (r.status.as_u16(), v)
     }
 
+    /// Any request with extra headers; the response whole. `path` may be a full link
+    /// (`http://sandbox.test/v1.0/…`, as in `@odata.nextLink`).
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Raw {
+        let path = path.strip_prefix("http://sandbox.test").unwrap_or(path);
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        send_raw(m365_sandbox::app(self.sb.clone()), json_request(b, body)).await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
         self.call("GET", path, token, None, None).await
     }
