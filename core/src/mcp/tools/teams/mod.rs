@@ -72,8 +72,8 @@ pub fn is_personal_user_id(id: &str) -> bool {
 
 /// Whether the signed-in user is a personal Microsoft account (`GET /me?$select=id`). Asked only
 /// after a Teams call failed: Graph answers a personal account's Teams calls inconsistently
-/// (404 "resource does not exist", 500 "Unable to find target address", 403), so the account
-/// kind, not the error, decides the message.
+/// (403 "No authorization information present", 404 "resource does not exist", 500 "Unable to
+/// find target address"), so the account kind, not the error, decides the message.
 pub async fn is_personal_account(cx: &ToolContext<'_>) -> bool {
     cx.send(&GraphRequest::get(GraphPath::me()).select(&["id"]))
         .await
