@@ -48,10 +48,12 @@ pub struct Profile {
     pub time_zone: Option<String>,
     /// Mailbox language as a locale such as en-US, else the preferred language.
     pub language: Option<String>,
-    /// The Microsoft permissions the user granted to this connector.
+    /// The Microsoft permissions the user granted to this connector (absent when not known).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub granted_permissions: Vec<String>,
-    /// How many of this server's tools the granted permissions cover.
-    pub tools_ready: usize,
+    /// How many of this server's tools the granted permissions cover (absent when not known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools_ready: Option<usize>,
     /// Permissions still missing, each with the tools that need it (empty when all are granted).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs_consent: Vec<MissingPermission>,
@@ -70,7 +72,8 @@ pub struct MissingPermission {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Access {
     pub granted: Vec<String>,
-    pub tools_ready: usize,
+    /// `None` when the granted permissions are not known.
+    pub tools_ready: Option<usize>,
     pub tools_total: usize,
     pub needs_consent: Vec<MissingPermission>,
 }
@@ -79,6 +82,13 @@ impl Access {
     /// For `granted` over every tool the deployment registers.
     pub fn compute(granted: &[String], deployment: &crate::mcp::deployment::Deployment) -> Self {
         let registry = ToolRegistry::for_deployment(deployment);
+        if granted.is_empty() {
+            // Not known (no sign-in record): say nothing rather than "everything is missing".
+            return Self {
+                tools_total: registry.len(),
+                ..Self::default()
+            };
+        }
         let mut needs: Vec<MissingPermission> = Vec::new();
         let mut ready = 0;
         for tool in registry.iter() {
@@ -98,7 +108,7 @@ impl Access {
         }
         Self {
             granted: granted.to_vec(),
-            tools_ready: ready,
+            tools_ready: Some(ready),
             tools_total: registry.len(),
             needs_consent: needs,
         }
@@ -111,7 +121,7 @@ impl Access {
         let mut t = format!(
             "Microsoft permissions granted: {}. {} of {} tools are ready to use.",
             self.granted.join(", "),
-            self.tools_ready,
+            self.tools_ready.unwrap_or(0),
             self.tools_total
         );
         if !self.needs_consent.is_empty() {
@@ -380,7 +390,13 @@ mod tests {
         let access = Access::compute(&granted, &full);
         let total = ToolRegistry::for_deployment(&full).len();
         assert_eq!(access.tools_total, total);
-        assert!(access.tools_ready >= 1 && access.tools_ready < total);
+        let ready = access.tools_ready.unwrap();
+        assert!(ready >= 1 && ready < total);
+        assert_eq!(
+            Access::compute(&[], &full).tools_ready,
+            None,
+            "unknown, not zero"
+        );
         let contacts = access
             .needs_consent
             .iter()
