@@ -45,7 +45,7 @@ use serde_json::{json, Value};
 
 use crate::graph::{GraphError, GraphPath, GraphRequest};
 use crate::mcp::tool::{ToolContext, ToolError};
-use crate::mcp::tools::mail::{clip, short_time, str_field};
+use crate::mcp::tools::mail::{short_time, str_field};
 use crate::text::html;
 
 /// What a model reads when the signed-in account is a personal Microsoft account.
@@ -628,11 +628,6 @@ impl Sent {
         t.push('.');
         t
     }
-}
-
-/// A short preview for listings (chats' last message).
-pub fn preview(text: &str) -> String {
-    clip(text, 140)
 }
 
 #[cfg(test)]
