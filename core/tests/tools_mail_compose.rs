@@ -659,7 +659,12 @@ async fn tools_follow_the_preset_and_policy() {
         assert!(direct.contains(&t.into()), "{t}");
     }
     let read = names(deployment(&[("TOOL_PRESET", "read")]));
-    assert!(!read.iter().any(|n| n.contains("draft")), "{read:?}");
+    // Listing drafts is a read; nothing that writes a draft is offered.
+    assert!(read.contains(&"list_drafts".into()), "{read:?}");
+    assert!(
+        !read.iter().any(|n| n.contains("draft") && n != "list_drafts"),
+        "{read:?}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -524,3 +524,22 @@ async fn online_meetings_are_created_and_found_by_join_url() {
         .await;
     assert_eq!((s, code(&v)), (403, "ErrorAccessDenied"));
 }
+
+#[tokio::test]
+async fn expanded_chat_members_survive_select() {
+    let env = Env::new();
+    let adele = env.token(seed::ADELE_ID, TEAMS);
+    let (s, v) = env
+        .get("/v1.0/me/chats?$select=id,topic&$expand=members", &adele)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let chat = items(&v)
+        .into_iter()
+        .find(|c| c["topic"] == fixtures::ALPHA_CHAT_TOPIC)
+        .expect("alpha chat");
+    assert_eq!(chat["members"].as_array().map(Vec::len), Some(4), "{chat}");
+    assert!(
+        chat.get("chatType").is_none(),
+        "$select still applies: {chat}"
+    );
+}

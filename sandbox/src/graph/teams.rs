@@ -684,7 +684,40 @@ fn list_chats(world: &mut World, ctx: &Ctx<'_>, req: &GraphRequest) -> Outcome {
         .filter(|c| c.member_ids.contains(&ctx.principal.user_id))
         .map(|c| chat_view(world, c, members))
         .collect();
-    skiptoken_links(shape::page(items, IdKind::Plain, &CHATS, ctx, req))
+    let outcome = skiptoken_links(shape::page(items, IdKind::Plain, &CHATS, ctx, req));
+    if members {
+        keep_expanded_members(world, outcome)
+    } else {
+        outcome
+    }
+}
+
+/// OData: an expanded navigation property is returned whether or not `$select` names it
+/// (`$select=id,topic&$expand=members` still has `members`); `$select` projection drops it, so
+/// it is put back.
+fn keep_expanded_members(world: &World, outcome: Outcome) -> Outcome {
+    let mut reply = outcome?;
+    if let ReplyBody::Json(v) = &mut reply.body {
+        for item in v
+            .get_mut("value")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if item.get("members").is_some() {
+                continue;
+            }
+            let Some(chat) = world
+                .chats
+                .iter()
+                .find(|c| item.get("id").is_some_and(|id| c.chat["id"] == *id))
+            else {
+                continue;
+            };
+            item["members"] = chat_view(world, chat, true)["members"].clone();
+        }
+    }
+    Ok(reply)
 }
 
 fn chat(world: &mut World, ctx: &Ctx<'_>, id: &str, tail: &[&str], req: &GraphRequest) -> Outcome {

@@ -1,5 +1,7 @@
-//! `get_profile`: who the signed-in user is, and the mailbox time zone and language every date
-//! and reply depends on.
+//! `get_profile`: who the signed-in user is, the mailbox time zone and language every date and
+//! reply depends on, and which Microsoft permissions the user granted: which of this
+//! deployment's tools they unlock and which still need consent (what the seed servers'
+//! `authenticate` / `ol_login_status` tools tell a model).
 //!
 //! Graph: `GET /me` (user-get) and `GET /me/mailboxSettings` (user-get-mailboxsettings), sent as
 //! one `$batch` with two sub-requests, so one round trip. When the mailbox settings cannot be
@@ -12,7 +14,7 @@ use crate::graph::batch::Batch;
 use crate::graph::{GraphError, GraphPath, GraphRequest, LocalBoxFuture};
 use crate::mcp::deployment::Safety;
 use crate::mcp::session::LogLevel;
-use crate::mcp::tool::{ToolAnnotations, ToolContext};
+use crate::mcp::tool::{missing_scopes, ToolAnnotations, ToolContext, ToolRegistry};
 use crate::mcp::typed::{NoArgs, Reply, ToolHandler, ToolResult, ToolSpec};
 
 /// Fields read from `/me`.
@@ -46,6 +48,93 @@ pub struct Profile {
     pub time_zone: Option<String>,
     /// Mailbox language as a locale such as en-US, else the preferred language.
     pub language: Option<String>,
+    /// The Microsoft permissions the user granted to this connector (absent when not known).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub granted_permissions: Vec<String>,
+    /// How many of this server's tools the granted permissions cover (absent when not known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools_ready: Option<usize>,
+    /// Permissions still missing, each with the tools that need it (empty when all are granted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs_consent: Vec<MissingPermission>,
+}
+
+/// A permission not granted and the tools it would unlock.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MissingPermission {
+    pub permission: String,
+    pub tools: Vec<String>,
+}
+
+/// The granted permissions and what they cover among the deployment's tools.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Access {
+    pub granted: Vec<String>,
+    /// `None` when the granted permissions are not known.
+    pub tools_ready: Option<usize>,
+    pub tools_total: usize,
+    pub needs_consent: Vec<MissingPermission>,
+}
+
+impl Access {
+    /// For `granted` over every tool the deployment registers.
+    pub fn compute(granted: &[String], deployment: &crate::mcp::deployment::Deployment) -> Self {
+        let registry = ToolRegistry::for_deployment(deployment);
+        if granted.is_empty() {
+            // Not known (no sign-in record): say nothing rather than "everything is missing".
+            return Self {
+                tools_total: registry.len(),
+                ..Self::default()
+            };
+        }
+        let mut needs: Vec<MissingPermission> = Vec::new();
+        let mut ready = 0;
+        for tool in registry.iter() {
+            let missing = missing_scopes(tool, granted);
+            if missing.is_empty() {
+                ready += 1;
+            }
+            for m in missing {
+                match needs.iter_mut().find(|n| n.permission == m) {
+                    Some(n) => n.tools.push(tool.name().to_owned()),
+                    None => needs.push(MissingPermission {
+                        permission: m.to_owned(),
+                        tools: vec![tool.name().to_owned()],
+                    }),
+                }
+            }
+        }
+        Self {
+            granted: granted.to_vec(),
+            tools_ready: Some(ready),
+            tools_total: registry.len(),
+            needs_consent: needs,
+        }
+    }
+
+    fn text(&self) -> String {
+        if self.granted.is_empty() {
+            return "Microsoft permissions granted: not known for this connection.".to_owned();
+        }
+        let mut t = format!(
+            "Microsoft permissions granted: {}. {} of {} tools are ready to use.",
+            self.granted.join(", "),
+            self.tools_ready.unwrap_or(0),
+            self.tools_total
+        );
+        if !self.needs_consent.is_empty() {
+            t.push_str(
+                " Still needing consent (the user reconnects this connector and accepts; a work or school \
+                 account may need an administrator's approval):",
+            );
+            for n in &self.needs_consent {
+                t.push_str(&format!("\n- {}: {}", n.permission, n.tools.join(", ")));
+            }
+        }
+        t
+    }
 }
 
 /// The `get_profile` tool.
@@ -71,7 +160,11 @@ impl GetProfile {
     }
 
     /// The structured result and its text line, from the two Graph answers.
-    pub fn shape(me: &Value, settings: Result<Value, GraphError>) -> Reply<Profile> {
+    pub fn shape(
+        me: &Value,
+        settings: Result<Value, GraphError>,
+        access: Access,
+    ) -> Reply<Profile> {
         let text_field = |v: &Value, k: &str| {
             v.get(k)
                 .and_then(Value::as_str)
@@ -131,6 +224,8 @@ impl GetProfile {
             text.push('\n');
             text.push_str(&note);
         }
+        text.push('\n');
+        text.push_str(&access.text());
         Reply::new(
             text,
             Profile {
@@ -141,6 +236,9 @@ impl GetProfile {
                 job_title,
                 time_zone,
                 language,
+                granted_permissions: access.granted,
+                tools_ready: access.tools_ready,
+                needs_consent: access.needs_consent,
             },
         )
     }
@@ -160,7 +258,8 @@ impl GetProfile {
             .await
             .map_err(|e| cx.graph_error(&e))?;
         let me = reply.result("me").map_err(|e| cx.graph_error(&e))?;
-        let output = Self::shape(&me, reply.result("settings"));
+        let access = Access::compute(cx.granted_scopes(), cx.deployment());
+        let output = Self::shape(&me, reply.result("settings"), access);
         cx.progress(1.0, Some(1.0), None);
         Ok(output)
     }
@@ -175,10 +274,11 @@ impl ToolHandler for GetProfile {
         title: "Get my profile",
         description:
             "Get the signed-in user's profile: display name, email address, sign-in name (user \
-         principal name), job title, user id, and the mailbox time zone and language. Call it \
-         once when you need to know who the user is (to sign or address mail, to tell \"me\" apart \
-         from others) or which time zone to read and write dates in; reuse the answer instead of \
-         calling it again. Takes no arguments.",
+         principal name), job title, user id, the mailbox time zone and language, and the Microsoft \
+         permissions granted: which tools they unlock and which tools still need the user's consent. \
+         Call it once when you need to know who the user is (to sign or address mail, to tell \"me\" \
+         apart from others), which time zone to use, or why a tool reports a missing permission; reuse \
+         the answer instead of calling it again. Takes no arguments.",
         annotations: ToolAnnotations::READ_ONLY,
         scopes: &["User.Read", "MailboxSettings.Read"],
         safety: Safety::Read,
@@ -235,6 +335,7 @@ mod tests {
             Ok(
                 json!({"timeZone":"Pacific Standard Time","language":{"locale":"en-GB","displayName":"English"}}),
             ),
+            Access::default(),
         );
         let structured = serde_json::to_value(&out.data).unwrap();
         assert_eq!(schema::validate(&output_schema(), &structured), Ok(()));
@@ -243,7 +344,8 @@ mod tests {
         assert_eq!(
             out.text,
             "Adele Vance <AdeleV@contoso.com> · job title: Retail Manager · time zone: Pacific Standard Time · \
-             language: en-GB · user id: 87d349ed-44d7-43e1-9a83-5f2406dee5bd"
+             language: en-GB · user id: 87d349ed-44d7-43e1-9a83-5f2406dee5bd\n\
+             Microsoft permissions granted: not known for this connection."
         );
     }
 
@@ -257,6 +359,7 @@ mod tests {
         let out = GetProfile::shape(
             &json!({"id":"x","userPrincipalName":"u@x.onmicrosoft.com"}),
             Err(err),
+            Access::default(),
         );
         let s = serde_json::to_value(&out.data).unwrap();
         assert_eq!(schema::validate(&output_schema(), &s), Ok(()));
@@ -269,5 +372,52 @@ mod tests {
             "{}",
             out.text
         );
+    }
+
+    #[test]
+    fn access_names_the_tools_each_missing_permission_would_unlock() {
+        use crate::mcp::deployment::Deployment;
+        let full = Deployment::from_vars(|k| match k {
+            "TOOL_PRESET" => Some("full".into()),
+            "SEND_POLICY" => Some("direct".into()),
+            _ => None,
+        })
+        .unwrap();
+        let granted = vec![
+            "User.Read".to_owned(),
+            "MailboxSettings.ReadWrite".to_owned(),
+        ];
+        let access = Access::compute(&granted, &full);
+        let total = ToolRegistry::for_deployment(&full).len();
+        assert_eq!(access.tools_total, total);
+        let ready = access.tools_ready.unwrap();
+        assert!(ready >= 1 && ready < total);
+        assert_eq!(
+            Access::compute(&[], &full).tools_ready,
+            None,
+            "unknown, not zero"
+        );
+        let contacts = access
+            .needs_consent
+            .iter()
+            .find(|n| n.permission == "Contacts.Read")
+            .expect("Contacts.Read is missing");
+        assert!(contacts.tools.iter().any(|t| t == "list_contacts"));
+        assert!(
+            !access
+                .needs_consent
+                .iter()
+                .any(|n| n.permission == "MailboxSettings.Read"),
+            "ReadWrite covers Read"
+        );
+        let out = GetProfile::shape(&me(), Ok(json!({"timeZone":"UTC"})), access);
+        let s = serde_json::to_value(&out.data).unwrap();
+        assert_eq!(schema::validate(&output_schema(), &s), Ok(()));
+        assert_eq!(
+            s["grantedPermissions"],
+            json!(["User.Read", "MailboxSettings.ReadWrite"])
+        );
+        assert!(out.text.contains("- Contacts.Read: "), "{}", out.text);
+        assert!(out.text.contains("list_contacts"), "{}", out.text);
     }
 }
