@@ -11,11 +11,14 @@ fn seq_now(h: &Harness) -> u64 {
     h.requests(0).last().map_or(0, |r| r.seq)
 }
 
+/// A deployment from `vars`, in a tenant whose administrator consented (so the channel-message
+/// reader, which needs ChannelMessage.Read.All, is offered).
 fn deployment(vars: &[(&str, &str)]) -> Deployment {
-    let vars: Vec<(String, String)> = vars
+    let mut vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
+    vars.push(("ADMIN_CONSENTED".into(), "true".into()));
     Deployment::from_vars(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
 }
 
@@ -620,6 +623,17 @@ async fn missing_permissions_are_named() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn channel_messages_need_the_administrator_consent_declaration() {
+    let plain = Deployment::from_vars(|_| None).unwrap();
+    let names: Vec<String> = m365_core::mcp::tool::ToolRegistry::for_deployment(&plain)
+        .iter()
+        .map(|t| t.name().to_owned())
+        .collect();
+    assert!(!names.contains(&"list_channel_messages".to_owned()));
+    assert!(names.contains(&"list_channels".to_owned()));
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn send_tools_follow_the_send_policy_and_daily_cap() {
     let sends = [
         "send_channel_message",
@@ -634,7 +648,7 @@ async fn send_tools_follow_the_send_policy_and_daily_cap() {
         "list_chat_messages",
     ];
     for d in [
-        Deployment::default(),
+        deployment(&[]),
         deployment(&[("TOOL_PRESET", "full")]),
         deployment(&[("TOOL_PRESET", "full"), ("SEND_POLICY", "none")]),
         deployment(&[("TOOL_PRESET", "draft"), ("SEND_POLICY", "direct")]),
@@ -648,7 +662,7 @@ async fn send_tools_follow_the_send_policy_and_daily_cap() {
             assert!(names.contains(&r), "{r} missing under {d:?}");
         }
     }
-    let default = Harness::with(seed::ADELE_ID, ALL_SCOPES, Deployment::default());
+    let default = Harness::with(seed::ADELE_ID, ALL_SCOPES, deployment(&[]));
     assert!(default.registry().get("create_online_meeting").is_some());
     let read = Harness::with(
         seed::ADELE_ID,
