@@ -24,94 +24,35 @@ struct Case {
     raw: Option<&'static str>,
 }
 
+#[rustfmt::skip]
 const CASES: &[Case] = &[
-    Case {
-        tool: "get_profile",
-        args: "{}",
-        raw: Some("/me"),
-    },
-    Case {
-        tool: "list_messages",
-        args: r#"{"limit":25}"#,
-        raw: Some("/me/mailFolders/inbox/messages?$top=25"),
-    },
-    Case {
-        tool: "search_messages",
-        args: r#"{"query":"invoice","limit":10}"#,
-        raw: Some("/me/messages?$search=%22invoice%22&$top=10"),
-    },
-    Case {
-        tool: "get_message",
-        args: r#"{"id":"$MESSAGE"}"#,
-        raw: Some("/me/messages/$MESSAGE"),
-    },
-    Case {
-        tool: "get_thread",
-        args: r#"{"id":"$MESSAGE"}"#,
-        raw: None,
-    },
-    Case {
-        tool: "list_attachments",
-        args: r#"{"message_id":"$ATTACH_MESSAGE"}"#,
-        raw: Some("/me/messages/$ATTACH_MESSAGE/attachments"),
-    },
-    Case {
-        tool: "list_mail_folders",
-        args: "{}",
-        raw: Some("/me/mailFolders?$top=100"),
-    },
-    Case {
-        tool: "list_categories",
-        args: "{}",
-        raw: Some("/me/outlook/masterCategories"),
-    },
-    Case {
-        tool: "get_mailbox_settings",
-        args: "{}",
-        raw: Some("/me/mailboxSettings"),
-    },
-    Case {
-        tool: "list_message_rules",
-        args: "{}",
-        raw: Some("/me/mailFolders/inbox/messageRules"),
-    },
-    Case {
-        tool: "list_drafts",
-        args: "{}",
-        raw: Some("/me/mailFolders/drafts/messages?$top=25"),
-    },
-    Case {
-        tool: "list_calendars",
-        args: "{}",
-        raw: Some("/me/calendars"),
-    },
-    Case {
-        tool: "list_events",
-        args: r#"{"start":"2026-06-01","end":"2026-06-08"}"#,
-        raw: Some(
-            "/me/calendarView?startDateTime=2026-06-01T00:00:00Z&endDateTime=2026-06-08T00:00:00Z",
-        ),
-    },
-    Case {
-        tool: "list_contacts",
-        args: "{}",
-        raw: Some("/me/contacts?$top=25"),
-    },
-    Case {
-        tool: "lookup_people",
-        args: r#"{"name":"Megan"}"#,
-        raw: Some("/me/people?$search=Megan"),
-    },
-    Case {
-        tool: "list_joined_teams",
-        args: "{}",
-        raw: Some("/me/joinedTeams"),
-    },
-    Case {
-        tool: "list_chats",
-        args: "{}",
-        raw: Some("/me/chats"),
-    },
+    Case { tool: "get_profile", args: "{}", raw: Some("/me") },
+    Case { tool: "list_messages", args: r#"{"limit":25}"#, raw: Some("/me/mailFolders/inbox/messages?$top=25") },
+    Case { tool: "search_messages", args: r#"{"query":"invoice","limit":10}"#, raw: Some("/me/messages?$search=%22invoice%22&$top=10") },
+    Case { tool: "get_message", args: r#"{"id":"$MESSAGE"}"#, raw: Some("/me/messages/$MESSAGE") },
+    Case { tool: "get_thread", args: r#"{"id":"$MESSAGE"}"#, raw: None },
+    Case { tool: "search", args: r#"{"query":"invoice"}"#, raw: None },
+    Case { tool: "fetch", args: r#"{"id":"$MESSAGE"}"#, raw: Some("/me/messages/$MESSAGE") },
+    Case { tool: "list_attachments", args: r#"{"message_id":"$ATTACH_MESSAGE"}"#, raw: Some("/me/messages/$ATTACH_MESSAGE/attachments") },
+    Case { tool: "list_mail_folders", args: "{}", raw: Some("/me/mailFolders?$top=100") },
+    Case { tool: "whats_new", args: "{}", raw: None },
+    Case { tool: "get_mail_tips", args: r#"{"recipients":["megan@contoso.example"]}"#, raw: None },
+    Case { tool: "list_categories", args: "{}", raw: Some("/me/outlook/masterCategories") },
+    Case { tool: "get_mailbox_settings", args: "{}", raw: Some("/me/mailboxSettings") },
+    Case { tool: "list_message_rules", args: "{}", raw: Some("/me/mailFolders/inbox/messageRules") },
+    Case { tool: "list_drafts", args: "{}", raw: Some("/me/mailFolders/drafts/messages?$top=25") },
+    Case { tool: "list_calendars", args: "{}", raw: Some("/me/calendars") },
+    Case { tool: "list_events", args: r#"{"start":"2026-06-01","end":"2026-06-08"}"#, raw: Some("/me/calendarView?startDateTime=2026-06-01T00:00:00Z&endDateTime=2026-06-08T00:00:00Z") },
+    Case { tool: "search_events", args: r#"{"query":"review","start":"2026-06-01","end":"2026-06-30"}"#, raw: None },
+    Case { tool: "list_reminders", args: r#"{"start":"2026-06-01","end":"2026-06-08"}"#, raw: None },
+    Case { tool: "get_schedule", args: r#"{"addresses":["megan@contoso.example"],"start":"2026-06-02T08:00","end":"2026-06-02T18:00"}"#, raw: None },
+    Case { tool: "find_meeting_times", args: r#"{"attendees":["megan@contoso.example"],"start":"2026-06-02T08:00","end":"2026-06-05T18:00","duration_minutes":30}"#, raw: None },
+    Case { tool: "list_contacts", args: "{}", raw: Some("/me/contacts?$top=25") },
+    Case { tool: "list_contact_folders", args: "{}", raw: Some("/me/contactFolders") },
+    Case { tool: "lookup_people", args: r#"{"name":"Meagan Bowan"}"#, raw: Some("/me/people?$search=Meagan%20Bowan") },
+    Case { tool: "list_supported_time_zones", args: r#"{"contains":"Europe"}"#, raw: Some("/me/outlook/supportedTimeZones") },
+    Case { tool: "list_joined_teams", args: "{}", raw: Some("/me/joinedTeams") },
+    Case { tool: "list_chats", args: "{}", raw: Some("/me/chats") },
 ];
 
 fn substitute(text: &str, ids: &[(&str, String)]) -> String {
