@@ -18,6 +18,7 @@ use m365_sandbox::{entra, seed, Sandbox};
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[allow(unused_imports)]
 pub use serde_json::json;
 
 pub const BASE: &str = "http://sandbox.test/v1.0";
