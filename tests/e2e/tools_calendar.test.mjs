@@ -23,6 +23,7 @@ const LONDON_MEETING = 'Partnership pricing workshop'; // Alex, 16:00 London, 90
 const ATTACHMENT_EVENT = 'Quarterly business review'; // Adele's, with files
 const GO_NO_GO = 'Alpha launch go/no-go'; // Adele organises, in the "alpha" calendar
 const CANCELLED = 'Budget sync'; // cancelled by Nestor
+const SEEDED_SERIES = 'Contoso / Fabrikam weekly partnership sync'; // Megan, Tuesdays 11:00 New York
 
 /** A path segment encoded like the worker does (RFC 3986 unreserved kept, uppercase hex). */
 function enc(id) {
@@ -39,6 +40,23 @@ const show = (reqs) => JSON.stringify(reqs.map((r) => `${r.method} ${r.path}?${q
 /** `[start, end]` of the listed events with `subject`. */
 const timesOf = (listed, subject) => listed.events.filter((e) => e.subject === subject).map((e) => [e.start, e.end]);
 const preferOf = (r) => r.headers?.prefer || '';
+/** `yyyy-mm-ddThh:mm` wall-clock time of the instant `ms` in `zone` (Node's ICU as the oracle). */
+function wallClock(ms, zone) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+/** The instant of wall-clock time `local` (`yyyy-mm-ddThh:mm`) in `zone`. */
+function instantOf(local, zone) {
+  const want = Date.parse(`${local}:00Z`);
+  let ms = want;
+  for (let i = 0; i < 4; i++) ms += want - Date.parse(`${wallClock(ms, zone)}:00Z`);
+  return ms;
+}
+/** `local` in `from` as wall-clock time in `to`, shifted by `minutes`. */
+const convert = (local, from, to, minutes = 0) => wallClock(instantOf(local, from) + minutes * 60e3, to);
 /** `yyyy-mm-dd`, `days` after `date`. */
 const plusDays = (date, days) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400e3).toISOString().slice(0, 10);
 /** A Tuesday one to two weeks from today (the sandbox's seed is anchored to today): Megan's seeded
@@ -51,7 +69,11 @@ const NEXT_TUESDAY = (() => {
 
 describe('calendar tools (full preset)', () => {
   let t;
-  before(async () => { t = await toolStack({ vars: { TOOL_PRESET: 'full' } }); });
+  let firstMark;
+  before(async () => {
+    t = await toolStack({ vars: { TOOL_PRESET: 'full' } });
+    firstMark = await t.mark();
+  });
   after(async () => { await t?.close(); });
 
   /** A call that must succeed. */
@@ -88,6 +110,19 @@ describe('calendar tools (full preset)', () => {
     const m = r.structured.matches.find((x) => x.subject === query) || r.structured.matches[0];
     assert.ok(m, `no match for ${query}: ${r.text}`);
     return m;
+  }
+
+  /** Every event list_events returns for the window, following the cursor. */
+  async function listAll(args) {
+    const events = [];
+    let cursor;
+    for (let page = 0; page < 30; page++) {
+      const r = await ok('list_events', { ...args, limit: 100, ...(cursor ? { cursor } : {}) });
+      events.push(...r.structured.events);
+      cursor = r.structured.nextCursor;
+      if (!cursor) return events;
+    }
+    assert.fail('list_events kept returning cursors');
   }
 
   test('the full preset registers every calendar tool', async () => {
@@ -230,6 +265,30 @@ describe('calendar tools (full preset)', () => {
     assert.match(preferOf(get), /outlook\.timezone="Europe\/London"/);
     const master = await ok('get_event', { event_id: created['NY sync (IANA)'] });
     assert.match(master.structured.repeats, /^weekly on tuesday/, master.text);
+  });
+
+  test('every occurrence of the year matches an independent zone conversion, in zones with odd offsets and DST', async () => {
+    const tuesdays = [];
+    for (let d = '2026-01-06'; d <= '2026-12-29'; d = plusDays(d, 7)) tuesdays.push(d);
+    assert.equal(tuesdays.length, 52);
+    for (const zone of ['Europe/London', 'Australia/Sydney', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'Asia/Tokyo']) {
+      const events = await listAll({ start: '2026-01-01', end: '2026-12-31', time_zone: zone });
+      const got = events.filter((e) => e.subject === 'NY sync (IANA)').map((e) => [e.start, e.end]);
+      const want = tuesdays.map((d) => [convert(`${d}T11:00`, 'America/New_York', zone), convert(`${d}T11:00`, 'America/New_York', zone, 45)]);
+      assert.deepEqual(got, want, zone);
+    }
+
+    // The seeded partnership sync (Megan, 11:00 New York, Tuesdays, anchored to today): each
+    // occurrence, as listed in New York time, is where London expects it.
+    const today = new Date().toISOString().slice(0, 10);
+    const window = { start: plusDays(today, -190), end: plusDays(today, 190) };
+    const inNy = (await listAll({ ...window, time_zone: 'America/New_York' })).filter((e) => e.subject === SEEDED_SERIES);
+    const inLondon = (await listAll({ ...window, time_zone: 'Europe/London' })).filter((e) => e.subject === SEEDED_SERIES);
+    assert.ok(inNy.length >= 40, `${inNy.length} occurrences`);
+    assert.ok(inNy.every((e) => e.start.endsWith('T11:00') && new Date(`${e.start.slice(0, 10)}T00:00:00Z`).getUTCDay() === 2), JSON.stringify(inNy.map((e) => e.start)));
+    assert.deepEqual(inLondon.map((e) => e.start), inNy.map((e) => convert(e.start, 'America/New_York', 'Europe/London')));
+    const moved = inLondon.filter((e) => e.start.endsWith('T15:00')).length;
+    assert.ok(moved >= 1 && moved <= 4, `${moved} occurrences in a DST gap`);
   });
 
   test('an all-day event stays on its date in every zone', async () => {
@@ -576,6 +635,17 @@ describe('calendar tools (full preset)', () => {
     const post2 = await ok('search_events', { query: EASTERN_MEETING });
     assert.ok(!post2.structured.matches.some((m) => m.subject === EASTERN_MEETING), `a declined meeting leaves the calendar: ${post2.text}`);
 
+    // Declining one occurrence of Megan's weekly series leaves the others.
+    const week = plusDays(NEXT_TUESDAY, 7);
+    const occs = await ok('list_events', { start: week, end: plusDays(week, 7), time_zone: 'America/New_York' });
+    const [occ, nextOcc] = occs.structured.events.filter((e) => e.subject === SEEDED_SERIES);
+    assert.ok(occ && nextOcc, occs.text);
+    assert.equal(occ.start, `${week}T11:00`);
+    const { reqs: dreqs } = await during(() => ok('respond_to_event', { event_id: occ.id, response: 'decline', send_response: false }));
+    assert.ok(dreqs.some((r) => r.method === 'POST' && r.path === `/v1.0/me/events/${enc(occ.id)}/decline`), show(dreqs));
+    const left = await ok('list_events', { start: week, end: plusDays(week, 7), time_zone: 'America/New_York' });
+    assert.deepEqual(left.structured.events.filter((e) => e.subject === SEEDED_SERIES).map((e) => e.start), [nextOcc.start], left.text);
+
     // A meeting its organiser cancelled: nothing to answer.
     const cancelled = await find(CANCELLED);
     assert.equal(cancelled.cancelled, true, JSON.stringify(cancelled));
@@ -617,6 +687,18 @@ describe('calendar tools (full preset)', () => {
     assert.ok(dreqs.some((r) => r.method === 'DELETE' && r.path === `/v1.0/me/events/${enc(own.structured.id)}`), show(dreqs));
     const day = await ok('list_events', { start: '2026-06-12', end: '2026-06-12' });
     assert.deepEqual(timesOf(day.structured, 'Dentist'), []);
+
+    // One occurrence of Adele's own series (no attendees): only that week goes.
+    const march = await ok('list_events', { start: '2026-03-01', end: '2026-03-31', time_zone: 'Europe/London' });
+    const occ = march.structured.events.find((e) => e.subject === 'NY sync (Windows)' && e.start === '2026-03-17T15:00');
+    assert.ok(occ, march.text);
+    const { out: od, reqs: oreqs } = await during(() => ok('delete_event', { event_id: occ.id }));
+    assert.equal(od.structured.action, 'removed');
+    assert.ok(oreqs.some((r) => r.method === 'DELETE' && r.path === `/v1.0/me/events/${enc(occ.id)}`), show(oreqs));
+    const after = await ok('list_events', { start: '2026-03-01', end: '2026-03-31', time_zone: 'Europe/London' });
+    assert.deepEqual(timesOf(after.structured, 'NY sync (Windows)').map(([st]) => st),
+      ['2026-03-03T16:00', '2026-03-10T15:00', '2026-03-24T15:00', '2026-03-31T16:00']);
+    assert.equal(timesOf(after.structured, 'NY sync (IANA)').length, 5, 'the other series is untouched');
 
     assert.match(await err('delete_event', { event_id: 'AAMkGone' }), /event_id/);
   });
@@ -711,5 +793,21 @@ describe('calendar tools (full preset)', () => {
     assert.match(await err('list_event_attachments', { event_id: 'AAMkGone' }), /event_id/);
     const still = await ok('list_event_attachments', { event_id: id });
     assert.equal(still.structured.attachments.length, n + 1);
+  });
+  test('every calendar read of this file asked Graph for times in a zone', async () => {
+    const reqs = graph(await t.graphRequests(firstMark));
+    assertGraphHygiene(assert, reqs);
+    // Event reads that return times (no $select, or one naming start/end; reminderView always).
+    const timed = (r) => {
+      const sel = q(r).match(/\$select=([^&]*)/)?.[1].split(',');
+      return r.path.includes('reminderView') || !sel || sel.includes('start') || sel.includes('end');
+    };
+    const reads = reqs.filter((r) => r.method === 'GET' && timed(r)
+      && /^\/v1\.0\/me\/(calendarView|calendars\/[^/]+\/calendarView|events\/[^/]+|reminderView.*)$/.test(r.path));
+    assert.ok(reads.length > 50, `${reads.length} calendar reads`);
+    for (const r of reads) assert.match(preferOf(r), /outlook\.timezone="[^"]+"/, `${r.path}?${q(r)} lacks outlook.timezone`);
+    for (const r of reqs.filter((x) => x.method === 'GET' && !x.path.includes('reminderView'))) {
+      assert.match(q(r), /\$select=/, `${r.path} has no $select`);
+    }
   });
 });
