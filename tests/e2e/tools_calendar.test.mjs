@@ -8,8 +8,11 @@
 // their dates read back; events this file creates use fixed dates.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { toolStack, assertGraphHygiene } from './tools_harness.mjs';
+import { sdkSignIn } from './oauth_user.mjs';
 
 const CALENDAR_TOOLS = [
   'list_calendars', 'create_calendar', 'list_events', 'search_events', 'get_event', 'create_event',
@@ -40,6 +43,25 @@ const show = (reqs) => JSON.stringify(reqs.map((r) => `${r.method} ${r.path}?${q
 /** `[start, end]` of the listed events with `subject`. */
 const timesOf = (listed, subject) => listed.events.filter((e) => e.subject === subject).map((e) => [e.start, e.end]);
 const preferOf = (r) => r.headers?.prefer || '';
+
+/** A second SDK client on the same worker (same sandbox), signed in as `userName`; `call` like t.call. */
+async function connectAs(stack, userName) {
+  const serverUrl = `${stack.url}/mcp`;
+  const provider = await sdkSignIn(stack.url, serverUrl, { clientName: `Calendar e2e (${userName})`, userName });
+  const client = new Client({ name: `Calendar e2e (${userName})`, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider }));
+  return {
+    client,
+    async call(name, args = {}) {
+      const r = await client.callTool({ name, arguments: args });
+      return {
+        text: (r.content || []).filter((c) => c.type === 'text').map((c) => c.text).join('\n'),
+        structured: r.structuredContent,
+        isError: r.isError === true,
+      };
+    },
+  };
+}
 /** `yyyy-mm-ddThh:mm` wall-clock time of the instant `ms` in `zone` (Node's ICU as the oracle). */
 function wallClock(ms, zone) {
   const parts = new Intl.DateTimeFormat('en-CA', {
@@ -69,12 +91,24 @@ const NEXT_TUESDAY = (() => {
 
 describe('calendar tools (full preset)', () => {
   let t;
+  let megan;
   let firstMark;
   before(async () => {
     t = await toolStack({ vars: { TOOL_PRESET: 'full' } });
+    megan = await connectAs(t.stack, 'Megan Bowen');
     firstMark = await t.mark();
   });
-  after(async () => { await t?.close(); });
+  after(async () => {
+    await megan?.client.close().catch(() => {});
+    await t?.close();
+  });
+
+  /** Megan's matches for `query` on `day` (her own calendar, through her own session). */
+  async function megansMatches(query, day) {
+    const r = await megan.call('search_events', { query, start: day, end: day });
+    assert.equal(r.isError, false, r.text);
+    return r.structured.matches.filter((m) => m.subject === query);
+  }
 
   /** A call that must succeed. */
   async function ok(name, args) {
@@ -468,6 +502,8 @@ describe('calendar tools (full preset)', () => {
     assert.equal(b.reminderMinutesBeforeStart, 5);
     assert.deepEqual(b.body, { contentType: 'text', content: 'Walk through the <new> layout.' });
     assert.deepEqual(b.attendees.map((a) => a.type), ['required', 'optional', 'resource']);
+    const inMegans = await megansMatches('Design review', '2026-06-03');
+    assert.equal(inMegans.length, 1, 'the invitation reached Megan');
     const read = await ok('get_event', { event_id: c.id });
     assert.equal(read.structured.location, 'Conf Room Baker');
     assert.ok(read.structured.attendees.some((a) => a.address === 'megan@contoso.example'));
@@ -511,6 +547,7 @@ describe('calendar tools (full preset)', () => {
     assert.equal(b.attendees, undefined);
     assert.equal(b.showAs, 'tentative');
     assert.equal(b.body.content, 'Numbers for Q3.\n\n[Draft: invitations not sent yet. Intended attendees: megan@contoso.example (required)]');
+    assert.deepEqual(await megansMatches('Budget planning (draft)', '2026-06-05'), [], 'a draft invites nobody');
     const id = out.structured.id;
     const u = await ok('update_event', { event_id: id, add_attendees: ['megan@contoso.example'], show_as: 'busy' });
     assert.deepEqual(u.structured.notified, ['megan@contoso.example']);
@@ -518,6 +555,7 @@ describe('calendar tools (full preset)', () => {
     assert.ok(u.text.includes('This was a draft'), u.text);
     const got = await ok('get_event', { event_id: id });
     assert.equal(got.structured.body, 'Numbers for Q3.');
+    assert.equal((await megansMatches('Budget planning (draft)', '2026-06-05')).length, 1, 'inviting later sends the invitation');
   });
 
   test('list_reminders: reminders firing on a day, in the asked zone', async () => {
@@ -655,6 +693,8 @@ describe('calendar tools (full preset)', () => {
   test('delete_event: cancels as organiser, removes as attendee, deletes own appointments', async () => {
     const c = await ok('create_event', { subject: 'Retro', start: '2026-06-11T15:00', attendees: ['megan@contoso.example'] });
     const id = c.structured.id;
+    const [invited] = await megansMatches('Retro', '2026-06-11');
+    assert.ok(invited && invited.cancelled !== true, JSON.stringify(invited));
     const { out: d, reqs } = await during(() => ok('delete_event', { event_id: id, comment: 'Skipping this sprint' }));
     assert.equal(d.structured.action, 'cancelled');
     assert.deepEqual(d.structured.notified, ['megan@contoso.example']);
@@ -663,6 +703,11 @@ describe('calendar tools (full preset)', () => {
     assert.equal(cancel.path, `/v1.0/me/events/${enc(id)}/cancel`);
     assert.deepEqual(body(cancel), { comment: 'Skipping this sprint' });
     assert.match(await err('get_event', { event_id: id }), /Not found/);
+    const meg = await megan.call('search_events', { query: 'Retro', start: '2026-06-11', end: '2026-06-11' });
+    const told = meg.structured.matches.filter((m) => m.subject.endsWith('Retro'));
+    assert.equal(told.length, 1, meg.text);
+    assert.equal(told[0].cancelled, true, `Megan's copy is cancelled: ${JSON.stringify(told)}`);
+    assert.match(told[0].subject, /^Cancell?ed: Retro$/);
 
     // As an attendee (Alex's workshop): removed from Adele's calendar, never a cancel.
     const review = await find(LONDON_MEETING);
@@ -809,5 +854,42 @@ describe('calendar tools (full preset)', () => {
     for (const r of reqs.filter((x) => x.method === 'GET' && !x.path.includes('reminderView'))) {
       assert.match(q(r), /\$select=/, `${r.path} has no $select`);
     }
+  });
+});
+
+describe('calendar tools for a personal Microsoft account', () => {
+  let t;
+  before(async () => { t = await toolStack({ vars: { TOOL_PRESET: 'full' }, userName: 'Sam Taylor' }); });
+  after(async () => { await t?.close(); });
+
+  test('free/busy and meeting suggestions need a work or school account; Teams links are unavailable', async () => {
+    const since = await t.mark();
+    for (const [name, args] of [
+      ['get_schedule', { addresses: ['megan@contoso.example'], start: '2026-06-08' }],
+      ['find_meeting_times', { attendees: ['megan@contoso.example'], start: '2026-06-08' }],
+    ]) {
+      const r = await t.call(name, args);
+      assert.equal(r.isError, true, `${name}: ${r.text}`);
+      assert.match(r.text, /work or school/, r.text);
+    }
+    // Graph refuses both for a personal account; the tool says why instead of passing the error on.
+    const reqs = graph(await t.graphRequests(since));
+    for (const path of ['/v1.0/me/calendar/getSchedule', '/v1.0/me/findMeetingTimes']) {
+      const r = reqs.find((x) => x.path === path);
+      assert.ok(r, show(reqs));
+      assert.ok(r.status >= 400, `${path}: ${r.status}`);
+    }
+
+    const c = await t.call('create_event', { subject: 'Call with Jordan', start: '2026-06-08T18:00', teams_meeting: true });
+    assert.equal(c.isError, false, c.text);
+    assert.equal(c.structured.joinUrl, undefined);
+    assert.equal(c.structured.timeZone, 'Central Standard Time', 'the mailbox zone');
+    assert.match(c.structured.notes[0], /Teams/, c.text);
+    const listed = await t.call('list_events', { start: '2026-06-08', end: '2026-06-08', time_zone: 'Europe/London' });
+    assert.equal(listed.isError, false, listed.text);
+    // 18:00 Chicago (UTC−5 in June) is 00:00 the next day in London (UTC+1).
+    assert.deepEqual(timesOf(listed.structured, 'Call with Jordan'), []);
+    const next = await t.call('list_events', { start: '2026-06-09', end: '2026-06-09', time_zone: 'Europe/London' });
+    assert.deepEqual(timesOf(next.structured, 'Call with Jordan'), [['2026-06-09T00:00', '2026-06-09T00:30']], next.text);
   });
 });
