@@ -558,6 +558,39 @@ describe('calendar tools (full preset)', () => {
     assert.equal((await megansMatches('Budget planning (draft)', '2026-06-05')).length, 1, 'inviting later sends the invitation');
   });
 
+  test('list_events: wall-clock windows are exact although Graph is asked for a wider UTC range', async () => {
+    // 2026-06-04 in Redmond: Graph is asked for 06-03T10:00Z…06-05T14:00Z, which holds the design
+    // review (06-03 14:00) and the Tokyo call (06-03 17:00); neither is on the 4th in Redmond.
+    const all = await listAll({ start: '2026-06-04', end: '2026-06-04' });
+    assert.ok(all.every((e) => e.start.slice(0, 10) <= '2026-06-04' && e.end > '2026-06-04'), JSON.stringify(all.map((e) => [e.subject, e.start, e.end])));
+    assert.ok(!all.some((e) => ['Design review', 'Tokyo call'].includes(e.subject)), JSON.stringify(all));
+    // Page by page with one event per page the same holds, and paging still reaches the end.
+    let cursor;
+    const seen = [];
+    for (let i = 0; i < 40; i++) {
+      const r = await ok('list_events', { start: '2026-06-04', end: '2026-06-04', limit: 1, ...(cursor ? { cursor } : {}) });
+      assert.ok(r.structured.events.length <= 1);
+      seen.push(...r.structured.events);
+      cursor = r.structured.nextCursor;
+      if (r.structured.events.length === 0 && cursor) assert.match(r.text, /More events: call again/, r.text);
+      if (!cursor) break;
+    }
+    assert.equal(cursor, undefined, 'paging ends');
+    assert.deepEqual(seen.map((e) => e.id), all.map((e) => e.id));
+    // In Tokyo the call is on the 4th.
+    const tokyo = await ok('list_events', { start: '2026-06-04', end: '2026-06-04', time_zone: 'Asia/Tokyo' });
+    assert.deepEqual(timesOf(tokyo.structured, 'Tokyo call'), [['2026-06-04T09:00', '2026-06-04T09:30']]);
+    // 14:00 on the 3rd in Redmond (UTC−7) is 06:00 on the 4th in Tokyo.
+    assert.deepEqual(timesOf(tokyo.structured, 'Design review'), [['2026-06-04T06:00', '2026-06-04T07:00']]);
+    // Date-time bounds: [start, end) against the event's local start and end.
+    const at = (start, end) => ok('list_events', { start, end, time_zone: 'Europe/London' })
+      .then((r) => timesOf(r.structured, 'NY sync (IANA)'));
+    assert.deepEqual(await at('2026-03-10T15:44', '2026-03-10T18:00'), [['2026-03-10T15:00', '2026-03-10T15:45']]);
+    assert.deepEqual(await at('2026-03-10T15:45', '2026-03-10T18:00'), []);
+    assert.deepEqual(await at('2026-03-10T12:00', '2026-03-10T15:00'), []);
+    assert.deepEqual(await at('2026-03-10T12:00', '2026-03-10T15:01'), [['2026-03-10T15:00', '2026-03-10T15:45']]);
+  });
+
   test('list_reminders: reminders firing on a day, in the asked zone', async () => {
     const review = await find(EASTERN_MEETING);
     const day = review.start.slice(0, 10);
