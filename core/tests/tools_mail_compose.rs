@@ -662,7 +662,9 @@ async fn tools_follow_the_preset_and_policy() {
     // Listing drafts is a read; nothing that writes a draft is offered.
     assert!(read.contains(&"list_drafts".into()), "{read:?}");
     assert!(
-        !read.iter().any(|n| n.contains("draft") && n != "list_drafts"),
+        !read
+            .iter()
+            .any(|n| n.contains("draft") && n != "list_drafts"),
         "{read:?}"
     );
 }

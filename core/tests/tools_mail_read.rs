@@ -1336,3 +1336,48 @@ async fn shared_mailbox_reads_need_the_shared_permission() {
         .err();
     assert!(bad.text.contains("mailbox"), "{}", bad.text);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn folders_resolve_by_name_at_any_depth_and_by_path() {
+    let h = Harness::new();
+    let by_name = h
+        .call("list_messages", json!({"folder": "alpha", "limit": 5}))
+        .await
+        .ok();
+    let by_path = h
+        .call(
+            "list_messages",
+            json!({"folder": "Inbox/Projects/Alpha", "limit": 5}),
+        )
+        .await
+        .ok();
+    assert_eq!(by_name.structured, by_path.structured);
+    let mark = h.mark();
+    h.call(
+        "list_messages",
+        json!({"folder": "Inbox/Projects/Alpha", "limit": 1}),
+    )
+    .await
+    .ok();
+    let last = h
+        .requests(mark)
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/messages"))
+        .expect("listing");
+    assert!(
+        last.path.contains("/mailFolders/AA") || last.path.contains("/mailFolders/"),
+        "{}",
+        last.path
+    );
+    assert!(
+        !last.path.contains("Alpha"),
+        "resolved to an id: {}",
+        last.path
+    );
+    let e = h
+        .call("list_messages", json!({"folder": "Nowhere/Alpha"}))
+        .await
+        .err();
+    assert!(e.text.contains("list_mail_folders"), "{}", e.text);
+}

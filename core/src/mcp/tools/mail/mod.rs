@@ -87,9 +87,9 @@ pub fn looks_like_id(s: &str) -> bool {
     s.len() >= 40 && !s.contains(' ')
 }
 
-/// Resolves a folder given by well-known name, id or display name to the path segment Graph
-/// takes (`inbox` or an id). Display names are matched case-insensitively, top level first,
-/// then one level down.
+/// Resolves a folder given by well-known name, id, display name or path ("Inbox/Projects") to
+/// the path segment Graph takes (`inbox` or an id). Names are matched case-insensitively: one
+/// filtered read for a top-level folder, else the folder tree.
 pub async fn resolve_folder(
     cx: &ToolContext<'_>,
     root: &GraphPath,
@@ -111,44 +111,25 @@ pub async fn resolve_folder(
     if let Some(id) = first_id(&found) {
         return Ok(id);
     }
-    // One level down: the common "Inbox/Projects" case.
-    let all = GraphRequest::get(root.clone().segment("mailFolders"))
-        .select(&["id", "displayName", "childFolderCount"])
-        .query("$top", "100");
-    let parents = cx.call(&all).await?;
-    for parent in items(&parents) {
-        if parent
-            .get("childFolderCount")
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-            == 0
-        {
-            continue;
-        }
-        let Some(pid) = parent.get("id").and_then(Value::as_str) else {
-            continue;
-        };
-        let path = root
-            .clone()
-            .segment("mailFolders")
-            .id(pid)
-            .map_err(|_| ToolError::new("Graph returned an unusable folder id."))?
-            .segment("childFolders");
-        let children = cx
-            .call(
-                &GraphRequest::get(path)
-                    .select(&["id", "displayName"])
-                    .query("$filter", format!("displayName eq '{escaped}'")),
-            )
-            .await?;
-        if let Some(id) = first_id(&children) {
-            return Ok(id);
-        }
+    // Deeper folders, or a path such as "Inbox/Projects/Alpha": read the tree.
+    let tree = read::list_mail_folders::folder_tree(cx, root).await?;
+    let matches: Vec<_> = tree
+        .folders
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case(wanted) || f.path.eq_ignore_ascii_case(wanted))
+        .collect();
+    match matches.as_slice() {
+        [only] => Ok(only.id.clone()),
+        [] => Err(ToolError::new(format!(
+            "No mail folder is named {wanted:?}. Call list_mail_folders to see the folder names and ids, \
+             or use a well-known name: inbox, drafts, sentitems, deleteditems, archive, junkemail."
+        ))),
+        several => Err(ToolError::new(format!(
+            "Several mail folders are named {wanted:?}: {}. Pass the full path (e.g. \"{}\") or the folder id.",
+            several.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
+            several[0].path
+        ))),
     }
-    Err(ToolError::new(format!(
-        "No mail folder is named {wanted:?}. Call list_mail_folders to see the folder names and ids, \
-         or use a well-known name: inbox, drafts, sentitems, deleteditems, archive, junkemail."
-    )))
 }
 
 fn first_id(collection: &Value) -> Option<String> {

@@ -145,7 +145,8 @@ pub fn id_arg(field: &str, value: &str, hint: &str) -> Result<String, ToolError>
 pub fn team_path(team_id: &str) -> Result<GraphPath, ToolError> {
     let hint = "pass a team id from list_joined_teams";
     let team = id_arg("team_id", team_id, hint)?;
-    GraphPath::root().segment("teams")
+    GraphPath::root()
+        .segment("teams")
         .id(&team)
         .map_err(|_| ToolError::invalid_argument(format!("team_id: {hint}")))
 }
@@ -164,7 +165,8 @@ pub fn channel_path(team_id: &str, channel_id: &str) -> Result<GraphPath, ToolEr
 pub fn chat_path(chat_id: &str) -> Result<GraphPath, ToolError> {
     let hint = "pass a chat id from list_chats";
     let chat = id_arg("chat_id", chat_id, hint)?;
-    GraphPath::root().segment("chats")
+    GraphPath::root()
+        .segment("chats")
         .id(&chat)
         .map_err(|_| ToolError::invalid_argument(format!("chat_id: {hint}")))
 }

@@ -135,6 +135,16 @@ pub fn tree_text(t: &FolderTree) -> String {
 
 async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<FolderTree> {
     let root = mailbox_root(args.mailbox.as_deref())?;
+    let tree = folder_tree(cx, &root).await?;
+    Ok(Reply::new(tree_text(&tree), tree))
+}
+
+/// The mailbox's whole folder tree (up to [`MAX_FOLDERS`]): the top level, then each level's
+/// children in `$batch`es of 20.
+pub async fn folder_tree(
+    cx: &ToolContext<'_>,
+    root: &crate::graph::GraphPath,
+) -> Result<FolderTree, ToolError> {
     let top = GraphRequest::get(root.clone().segment("mailFolders"))
         .select(FOLDER_FIELDS)
         .query("$top", "100");
@@ -200,11 +210,10 @@ async fn run(args: Args, cx: &ToolContext<'_>) -> ToolResult<FolderTree> {
         }
         level = next_level;
     }
-    let tree = FolderTree {
+    Ok(FolderTree {
         folders: depth_first(&all),
         truncated,
-    };
-    Ok(Reply::new(tree_text(&tree), tree))
+    })
 }
 
 impl ToolHandler for ListMailFolders {
