@@ -311,6 +311,7 @@ async fn posting_and_replying_in_a_channel_with_mentions() {
         .await
         .err();
     assert!(e.text.contains("Cannot mention"), "{}", e.text);
+    assert!(!e.text.contains("  "), "no runs of spaces: {}", e.text);
     let e = h
         .call(
             "send_channel_message",
@@ -320,6 +321,7 @@ async fn posting_and_replying_in_a_channel_with_mentions() {
         .await
         .err();
     assert!(e.text.contains("lookup_people"), "{}", e.text);
+    assert!(!e.text.contains("  "), "no runs of spaces: {}", e.text);
     assert!(
         !h.requests(mark).iter().any(|r| r.method == "POST"),
         "nothing posted"
@@ -704,6 +706,7 @@ async fn send_tools_follow_the_send_policy_and_daily_cap() {
         .await
         .err();
     assert!(e.text.contains("at most 1"), "{}", e.text);
+    assert!(!e.text.contains("  "), "no runs of spaces: {}", e.text);
     assert!(
         h.requests(mark).iter().all(|r| r.method != "POST"),
         "nothing sent over the cap"

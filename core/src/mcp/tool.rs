@@ -98,6 +98,9 @@ impl ToolError {
 
     /// An argument the model got wrong, named.
     pub fn invalid_argument(detail: impl std::fmt::Display) -> Self {
+        // A detail that is already a sentence keeps one full stop.
+        let detail = detail.to_string();
+        let detail = detail.trim_end().trim_end_matches('.');
         Self::new(format!(
             "Invalid arguments: {detail}. Correct the arguments and call the tool again."
         ))
@@ -615,6 +618,16 @@ pub fn missing_scopes(tool: &dyn Tool, granted: &[String]) -> Vec<&'static str> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_argument_ends_each_sentence_once() {
+        let e = ToolError::invalid_argument("cursor: start from the first page.");
+        assert_eq!(
+            e.message,
+            "Invalid arguments: cursor: start from the first page. Correct the arguments and call the tool again."
+        );
+        assert!(!ToolError::invalid_argument("limit: at most 50").message.contains(".."));
+    }
 
     struct Fake(&'static str);
 

@@ -456,7 +456,8 @@ pub async fn resolve_mentions(
         }
         if !user.contains('@') {
             return Err(ToolError::invalid_argument(format!(
-                "mentions: user for {name:?} must be a directory user id or a work email address; use                  lookup_people to find it"
+                "mentions: user for {name:?} must be a directory user id or a work email address; use \
+                     lookup_people to find it"
             )));
         }
         let path = GraphPath::user(user)
@@ -467,7 +468,9 @@ pub async fn resolve_mentions(
             .map_err(|e| {
                 if e.status == 404 {
                     ToolError::new(format!(
-                        "Cannot mention {name:?}: no user with the address {user} is in the organisation's                          directory (only people in the organisation can be @mentioned). Write the message                          without that mention, or use lookup_people to check the address."
+                        "Cannot mention {name:?}: no user with the address {user} is in the organisation's \
+                     directory (only people in the organisation can be @mentioned). Write the message \
+                     without that mention, or use lookup_people to check the address."
                     ))
                 } else {
                     cx.graph_error(&e)
@@ -495,7 +498,9 @@ pub async fn take_send_quota(cx: &ToolContext<'_>) -> Result<(), ToolError> {
     match store.increment(&format!("sendcount:{day}"), cap).await {
         Ok(Some(_)) => Ok(()),
         Ok(None) => Err(ToolError::new(format!(
-            "Refused: this deployment allows at most {cap} sent message(s) per user per day (UTC), mail and              Teams together, and today's limit is reached. Nothing was sent. Try again tomorrow (UTC), or the              user can post it in Teams."
+            "Refused: this deployment allows at most {cap} sent message(s) per user per day (UTC), mail and \
+                     Teams together, and today's limit is reached. Nothing was sent. Try again tomorrow (UTC), or the \
+                     user can post it in Teams."
         ))),
         Err(_) => Err(ToolError::new(
             "The send counter could not be read, so nothing was sent. Try again in a few seconds.",
