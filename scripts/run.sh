@@ -17,7 +17,8 @@ mkdir -p "$STATE_DIR"
 SANDBOX_PROFILE="${SANDBOX_PROFILE:-release}"
 step "Building the Microsoft 365 sandbox ($SANDBOX_PROFILE)"
 native_cargo build --profile "$SANDBOX_PROFILE" -p m365-sandbox
-if [[ $SANDBOX_PROFILE == dev ]]; then SANDBOX_BIN="$ROOT/target/debug/m365-sandbox"; else SANDBOX_BIN="$ROOT/target/$SANDBOX_PROFILE/m365-sandbox"; fi
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+if [[ $SANDBOX_PROFILE == dev ]]; then SANDBOX_BIN="$TARGET_DIR/debug/m365-sandbox"; else SANDBOX_BIN="$TARGET_DIR/$SANDBOX_PROFILE/m365-sandbox"; fi
 
 step "Installing tools (first run only) and building the worker"
 load_tool_env
