@@ -404,11 +404,11 @@ describe('full preset, own-drafts: send_draft', () => {
     assert.equal(await delivered(megan, subject), 1, 'delivered once');
   });
 
-  test('send_draft errors: not created here, no recipients, deleted', async () => {
+  test('send_draft errors: not a draft, no recipients, deleted (not the policy refusal)', async () => {
     const received = await inboxMessage(g);
     const policy = await traced(t, 'send_draft', { message_id: received.id });
     assert.equal(policy.isError, true);
-    assert.match(policy.text, /own-drafts/, 'a received message was not created here either');
+    assert.match(policy.text, /not a draft/, 'a received message is refused for what it is');
     assert.equal(count(policy.reqs, 'POST', '/send'), 0);
     const empty = (await ok(t, 'create_draft', { subject: 'nobody' })).structured.id;
     const r = await traced(t, 'send_draft', { message_id: empty });
@@ -440,6 +440,7 @@ describe('full preset, own-drafts: send_draft', () => {
       await t.clearFaults();
     }
     const reqs = await t.graphRequests(since);
+    assert.ok(reqs.some((r) => r.status === 429 && r.fault), `throttling was injected:\n${show(reqs)}`);
     const sent = reqs.filter((r) => r.method === 'POST' && r.path === `/v1.0${msgPath(id)}/send` && r.status === 202);
     assert.ok(sent.length <= 1, `sent at most once:\n${show(reqs)}`);
     // Without faults, a last call finishes the job if the throttled attempts did not.

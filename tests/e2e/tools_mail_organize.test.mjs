@@ -446,6 +446,10 @@ describe('default preset (draft): organising tools', () => {
     assert.equal(out.structured.timeZone, 'Eastern Standard Time');
     assertGraphHygiene(assert, out.reqs);
     assertSelects(out.reqs);
+    // The two time-zone lists (Windows and IANA names) in one $batch, then one PATCH.
+    assert.equal(batches(out.reqs), 1, show(out.reqs));
+    assert.equal(subs(out.reqs).length, 2, show(out.reqs));
+    assert.ok(subs(out.reqs).every((r) => r.method === 'GET' && r.path.startsWith('/v1.0/me/outlook/supportedTimeZones')), show(out.reqs));
     const patches = out.reqs.filter((r) => r.method === 'PATCH');
     assert.equal(patches.length, 1, show(out.reqs));
     assert.equal(patches[0].path, '/v1.0/me/mailboxSettings');
