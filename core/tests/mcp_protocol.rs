@@ -1463,7 +1463,7 @@ fn envelope_errors_and_limits() {
     assert!(r.body.unwrap()["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("1048576-byte limit"));
+        .contains("16777216-byte limit"));
     // The server keeps serving.
     let r = shell.post(h(), br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
     assert_eq!(r.body.unwrap()["result"], json!({}));

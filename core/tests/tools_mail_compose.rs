@@ -685,6 +685,28 @@ async fn own_drafts_sends_only_this_servers_drafts_and_never_twice() {
     );
     assert_eq!(count(&h.requests(mark), "POST", "/send"), 0);
 
+    // Only a live draft gets the policy refusal: a deleted own draft (its record is forgotten)
+    // and a received message get the reason that applies to them.
+    let gone = create(
+        &h,
+        json!({"to": [MEGAN], "subject": "Deleted before sending"}),
+    )
+    .await;
+    h.call("delete_draft", json!({"message_id": gone}))
+        .await
+        .ok();
+    let e = h
+        .call("send_draft", json!({"message_id": gone}))
+        .await
+        .err();
+    assert!(e.text.contains("was deleted"), "{}", e.text);
+    let received = inbox_message(&h, false, "").await;
+    let e = h
+        .call("send_draft", json!({"message_id": received["id"]}))
+        .await
+        .err();
+    assert!(e.text.contains("not a draft"), "{}", e.text);
+
     let subject = "Own draft to Megan";
     let id = create(
         &h,

@@ -528,13 +528,13 @@ describe('5. JSON-RPC done right, and the worker keeps serving', () => {
   });
 
   test('a body over the size limit is 413 with a clear error, with or without Content-Length', async () => {
-    const pad = 'x'.repeat(2 * 1024 * 1024);
+    const pad = 'x'.repeat(17 * 1024 * 1024);
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad } });
     const r = await rpc(adele, sid, body);
     assert.equal(r.status, 413, r.text.slice(0, 300));
     assert.equal(r.json.error.code, -32600);
     assert.match(r.json.error.message, /limit/);
-    assert.equal(r.json.error.data.maxBytes, 1024 * 1024);
+    assert.equal(r.json.error.data.maxBytes, 16 * 1024 * 1024);
     // Chunked (no Content-Length): the body is read, measured and refused the same way.
     const bytes = new TextEncoder().encode(body);
     const stream = new ReadableStream({
@@ -546,7 +546,7 @@ describe('5. JSON-RPC done right, and the worker keeps serving', () => {
     const chunked = await call(adele, { body: stream, headers: { 'mcp-session-id': sid, 'mcp-protocol-version': SESSION_VERSION } });
     const text = await chunked.text();
     assert.equal(chunked.status, 413, text.slice(0, 300));
-    assert.equal(JSON.parse(text).error.data.maxBytes, 1024 * 1024);
+    assert.equal(JSON.parse(text).error.data.maxBytes, 16 * 1024 * 1024);
   });
 
   test('notifications are 202 with an empty body', async () => {

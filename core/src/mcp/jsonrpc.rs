@@ -14,8 +14,11 @@
 
 use serde_json::{Map, Value};
 
-/// Largest POST body accepted (the whole body, batch included).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest POST body accepted (the whole body, batch included). Large enough for a `tools/call`
+/// carrying an attachment of about 12 MB as a base64 data URI (the mail tools upload anything over
+/// 3 MB in chunks); small enough that the body, its parsed copy and the decoded bytes stay well
+/// inside a Worker's 128 MB of memory.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Most messages accepted in one batch (2025-03-26 only).
 pub const MAX_BATCH_LEN: usize = 32;
 
@@ -533,7 +536,7 @@ mod tests {
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         let e = parse(&big).unwrap_err();
         assert!(
-            e.error.message.contains("1048576-byte limit"),
+            e.error.message.contains("16777216-byte limit"),
             "{}",
             e.error.message
         );

@@ -487,13 +487,21 @@ pub async fn send_existing(cx: &ToolContext<'_>, id: &str) -> ToolResult<SendRes
         }
         found = Some(f);
     }
-    if cx.deployment().send_policy == SendPolicy::OwnDrafts
-        && store
+    let created_here = cx.deployment().send_policy != SendPolicy::OwnDrafts
+        || store
             .get(&draft_key(id))
             .await
             .map_err(|_| store_error())?
-            .is_none()
-    {
+            .is_some();
+    let found = match found {
+        Some(f) => f,
+        None => read_draft(cx, &path)
+            .await
+            .map_err(|e| cx.graph_error(&e))?,
+    };
+    // Only a live draft is refused for not being this server's: a deleted draft (delete_draft
+    // forgets its record), a received message or a wrong id get the reason that applies to them.
+    if !created_here && matches!(found, Found::Draft(_)) {
         return Err(ToolError::new(format!(
             "Refused by this deployment's send policy (own-drafts): send_draft only sends drafts that this server \
              created for the user (with create_draft, create_reply_draft, create_reply_all_draft or \
@@ -501,12 +509,6 @@ pub async fn send_existing(cx: &ToolContext<'_>, id: &str) -> ToolResult<SendRes
              one of those tools and send that, or the user can send this one from Outlook."
         )));
     }
-    let found = match found {
-        Some(f) => f,
-        None => read_draft(cx, &path)
-            .await
-            .map_err(|e| cx.graph_error(&e))?,
-    };
     let facts = match found {
         Found::Missing => return Err(not_found(id, "draft")),
         Found::Deleted(subject) => {
