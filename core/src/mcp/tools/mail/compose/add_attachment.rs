@@ -22,7 +22,7 @@ pub struct Args {
     pub message_id: String,
     /// File name shown to recipients, e.g. "report.pdf".
     pub name: String,
-    /// The content as a base64 data URI: "data:application/pdf;base64,JVBERi0x..." (up to 150 MB).
+    /// The content as a base64 data URI: "data:application/pdf;base64,JVBERi0x..." (up to about 12 MB per call).
     pub data: String,
     /// A shared or delegated mailbox's address; omit for the user's own mailbox.
     #[serde(default)]
@@ -81,7 +81,7 @@ impl ToolHandler for AddAttachment {
         name: "add_attachment",
         title: "Attach a file to a draft",
         description: "Attach one file to an existing draft (from create_draft or a create_*_draft tool). The file \
-is a base64 data URI of up to 150 MB; large files are uploaded in chunks. To attach files while creating a \
+is a base64 data URI of up to about 12 MB (one tool call carries at most 16 MB); files over 3 MB are uploaded in chunks. To attach files while creating a \
 new draft, pass them to create_draft instead. Example: {\"message_id\":\"AAMk...\",\"name\":\"notes.txt\",\
 \"data\":\"data:text/plain;base64,SGVsbG8=\"}",
         annotations: ToolAnnotations {

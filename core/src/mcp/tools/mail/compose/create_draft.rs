@@ -41,7 +41,7 @@ pub struct Args {
     /// Default normal.
     #[serde(default)]
     pub importance: Option<Importance>,
-    /// Files as base64 data URIs, up to 150 MB each.
+    /// Files as base64 data URIs (all together up to about 12 MB per call).
     #[serde(default)]
     pub attachments: Vec<AttachmentArg>,
     /// A shared or delegated mailbox's address; omit for the user's own mailbox.
@@ -199,7 +199,7 @@ impl ToolHandler for CreateDraft {
         name: "create_draft",
         title: "Create a draft email",
         description: "Create a new email as a draft in Drafts (nothing is sent): recipients, subject, text or \
-HTML body, importance and attachments (base64 data URIs, up to 150 MB each). Returns the draft id. To answer \
+HTML body, importance and attachments (base64 data URIs, about 12 MB in all per call; add more with add_attachment). Returns the draft id. To answer \
 or pass on an existing message use create_reply_draft, create_reply_all_draft or create_forward_draft \
 instead (they keep the thread). Send it with send_draft after the user approved it. Example: \
 {\"to\":[\"megan@contoso.com\"],\"subject\":\"Q3 report\",\"body\":\"Hi Megan, attached.\",\

@@ -37,7 +37,7 @@ pub struct Args {
     /// Default normal.
     #[serde(default)]
     pub importance: Option<Importance>,
-    /// Files as base64 data URIs, up to 150 MB each.
+    /// Files as base64 data URIs (all together up to about 12 MB per call).
     #[serde(default)]
     pub attachments: Vec<AttachmentArg>,
 }
