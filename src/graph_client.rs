@@ -80,4 +80,3 @@ impl m365_core::graph::policy::Jitter for RandomJitter {
         f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX)
     }
 }
-

@@ -3,6 +3,7 @@
 //! request is authenticated first; then session-era traffic goes to the session's Durable Object
 //! and stateless traffic is served here.
 
+use crate::tool_runtime::UserTools;
 use m365_core::mcp::{
     http as mcp_http,
     jsonrpc::{self, Incoming, Message, UnknownId},
@@ -12,7 +13,6 @@ use m365_core::mcp::{
     version::{self, McpHeaders, PostRoute},
 };
 use serde_json::Value;
-use crate::tool_runtime::UserTools;
 use worker::{Env, Headers, Request, Response, Result};
 
 use crate::{
@@ -85,12 +85,14 @@ fn step_up(
     let Some(tool) = registry.get(name) else {
         return Ok(None);
     };
-    let missing = m365_core::mcp::tool::missing_scopes(tool, &caller.scopes);
+    let args = r.params.as_ref().and_then(|p| p.get("arguments"));
+    let missing = m365_core::mcp::tool::missing_scopes_for_call(tool, args, &caller.scopes);
     let offered = |s: &&str| {
         settings
             .server
             .scopes_supported
             .iter()
+            .chain(&settings.server.on_demand_scopes)
             .any(|o| o.eq_ignore_ascii_case(s))
     };
     if missing.is_empty() || !missing.iter().all(offered) {

@@ -150,8 +150,14 @@ pub(crate) struct UserObjectStore {
 impl UserStore for UserObjectStore {
     fn run(&self, op: StoreOp) -> LocalBoxFuture<'_, Result<StoreReply, StoreError>> {
         Box::pin(async move {
-            match rpc::call::<_, StoreReply>(&self.env, "USER_STATE", &self.object, "/internal/store", &op)
-                .await
+            match rpc::call::<_, StoreReply>(
+                &self.env,
+                "USER_STATE",
+                &self.object,
+                "/internal/store",
+                &op,
+            )
+            .await
             {
                 Ok(Reply::Ok(v)) => Ok(v),
                 Ok(Reply::Status(s, b)) => Err(StoreError(format!("{s}: {b}"))),

@@ -17,6 +17,7 @@ fn cfg() -> ServerConfig {
         public_origin: "http://127.0.0.1:8787".to_owned(),
         mcp_paths: vec!["/mcp".to_owned(), "/sse".to_owned()],
         scopes_supported: vec!["mail.read".to_owned(), "offline_access".to_owned()],
+        on_demand_scopes: vec![],
     }
 }
 

@@ -277,7 +277,10 @@ impl McpSession {
 
     async fn post(&self, mut p: SessionPost) -> Result<Response> {
         let is_new = p.create.is_some();
-        if let Err(resp) = self.checked(p.create.take(), &p.user_key, &p.client_id).await? {
+        if let Err(resp) = self
+            .checked(p.create.take(), &p.user_key, &p.client_id)
+            .await?
+        {
             return Ok(resp);
         }
         let inner = self.inner.clone();

@@ -273,7 +273,11 @@ impl UserState {
         } else {
             None
         };
-        let permits = if request.url.ends_with("/$batch") { 4 } else { 1 };
+        let permits = if request.url.ends_with("/$batch") {
+            4
+        } else {
+            1
+        };
         let _permit = self.limiter.acquire_many(permits).await;
         match crate::graph_client::send(token.as_deref(), request).await {
             Ok(resp) => json(200, &crate::tool_runtime::WireResponse::from_http(&resp)),

@@ -24,7 +24,6 @@ use m365_core::{
 };
 use worker::{Env, Headers, Request, Response, Result};
 
-
 /// Lifetime of a pending authorization (consent + Microsoft sign-in), seconds.
 pub(crate) const PENDING_TTL_SECONDS: u64 = 600;
 
@@ -87,19 +86,27 @@ impl Settings {
             VaultKey::from_base64(&key).map_err(|e| format!("TOKEN_ENCRYPTION_KEY: {e}"))?;
         let mac_key = *vault_key.derive("oauth-mac").as_bytes();
         let deployment = m365_core::mcp::deployment::Deployment::from_vars(|k| var(env, k))?;
+        // What the registered tools need; the `.Shared` permissions only on demand (a step-up
+        // when a call names a shared mailbox), since personal accounts do not support them.
+        let needed = m365_core::mcp::tool::ToolRegistry::for_deployment(&deployment).scopes();
+        let (on_demand, wanted): (Vec<&str>, Vec<&str>) = needed
+            .into_iter()
+            .partition(|s| m365_core::mcp::tool::is_on_demand_scope(s));
         let default_scopes: Vec<String> = match var(env, "GRAPH_SCOPES") {
             Some(s) => s.split_whitespace().map(str::to_string).collect(),
-            None => m365_core::mcp::tool::ToolRegistry::for_deployment(&deployment)
-                .scopes()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            None => wanted.into_iter().map(str::to_string).collect(),
         };
+        let on_demand_scopes: Vec<String> = on_demand
+            .into_iter()
+            .filter(|s| !default_scopes.iter().any(|d| d.eq_ignore_ascii_case(s)))
+            .map(str::to_string)
+            .collect();
         Ok(Self {
             server: ServerConfig {
                 public_origin: origin.clone(),
                 mcp_paths: vec!["/mcp".into(), "/sse".into()],
                 scopes_supported: default_scopes.clone(),
+                on_demand_scopes,
             },
             entra: EntraConfig {
                 authority: var(env, "ENTRA_AUTHORITY")

@@ -176,10 +176,10 @@ export class MemoryProvider {
 
 /** Sign in through the TypeScript SDK's `auth()` (discovery, registration, PKCE) with the
  * headless user; returns the provider holding the tokens. */
-export async function sdkSignIn(workerUrl, serverUrl, { clientName = 'SDK Test Client', userName = DEFAULT_USER } = {}) {
+export async function sdkSignIn(workerUrl, serverUrl, { clientName = 'SDK Test Client', userName = DEFAULT_USER, scope } = {}) {
   const { auth } = await import('@modelcontextprotocol/sdk/client/auth.js');
   const provider = new MemoryProvider(clientName);
-  const first = await auth(provider, { serverUrl });
+  const first = await auth(provider, { serverUrl, ...(scope ? { scope } : {}) });
   if (first !== 'REDIRECT') throw new Error(`expected REDIRECT, got ${first}`);
   const back = await authorize(new Browser(), provider.store.authorizationUrl.toString(), { workerUrl, userName });
   const done = await auth(provider, { serverUrl, authorizationCode: back.searchParams.get('code') });

@@ -8,11 +8,18 @@ import { sdkSignIn } from './oauth_user.mjs';
 
 /** Starts a stack with `vars` (e.g. `{ TOOL_PRESET: 'full', SEND_POLICY: 'direct' }`), signs in
  * and connects. Returns helpers; call `close()` in `after`. */
-export async function toolStack({ vars = {}, clientName = 'Tool Test Client', userName } = {}) {
+export async function toolStack({ vars = {}, clientName = 'Tool Test Client', userName, extraScopes = [] } = {}) {
   const stack = await startStack({ vars });
   try {
     const serverUrl = `${stack.url}/mcp`;
-    const provider = await sdkSignIn(stack.url, serverUrl, { clientName, ...(userName ? { userName } : {}) });
+    // `extraScopes`: on-demand permissions (the `.Shared` ones) asked for up front, on top of
+    // what the server advertises.
+    let scope;
+    if (extraScopes.length) {
+      const prm = await (await fetch(`${stack.url}/.well-known/oauth-protected-resource/mcp`)).json();
+      scope = [...prm.scopes_supported, ...extraScopes].join(' ');
+    }
+    const provider = await sdkSignIn(stack.url, serverUrl, { clientName, ...(userName ? { userName } : {}), ...(scope ? { scope } : {}) });
     const client = new Client({ name: clientName, version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider }));
     const admin = (path, init) => fetch(`${stack.sandbox.url}/_admin${path}`, init);

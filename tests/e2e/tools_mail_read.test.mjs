@@ -136,7 +136,7 @@ describe('mail reading tools', () => {
   };
 
   before(async () => {
-    t = await toolStack();
+    t = await toolStack({ extraScopes: ['Mail.Read.Shared'] });
     token = await directGraphToken(t.stack.sandbox.url);
   });
   after(async () => { await t?.close(); });

@@ -65,6 +65,30 @@ describe('default preset (draft, own-drafts)', () => {
     const meta = await (await fetch(`${t.stack.url}/.well-known/oauth-protected-resource/mcp`)).json();
     assert.ok(meta.scopes_supported.includes('Mail.ReadWrite'), JSON.stringify(meta.scopes_supported));
     assert.ok(!meta.scopes_supported.includes('Mail.Send'), 'no send permission without send tools');
+    // Shared-mailbox permissions are asked for only when a call needs them (personal accounts
+    // do not support them).
+    assert.ok(!meta.scopes_supported.some((s) => s.endsWith('.Shared')), JSON.stringify(meta.scopes_supported));
+  });
+
+  test('naming a shared mailbox steps up to the .Shared permission; the own mailbox does not', async () => {
+    const post = (args) => fetch(`${t.stack.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.provider.store.tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json',
+        'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'list_messages',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_messages', arguments: args, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    const since = await t.mark();
+    const shared = await post({ mailbox: 'support@contoso.example', limit: 1 });
+    assert.equal(shared.status, 403);
+    const challenge = shared.headers.get('www-authenticate');
+    assert.match(challenge, /error="insufficient_scope"/);
+    assert.match(challenge, /Mail\.Read\.Shared/);
+    assert.deepEqual(await t.graphRequests(since), [], 'no Graph call before the permission is granted');
+    const own = await post({ mailbox: 'me', limit: 1 });
+    assert.equal(own.status, 200);
+    assert.notEqual((await own.json()).result.isError, true);
   });
 });
 

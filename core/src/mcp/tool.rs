@@ -605,6 +605,40 @@ pub fn scope_covers(granted: &str, required: &str) -> bool {
     })
 }
 
+/// Whether a permission is asked for only when a call needs it: the `.Shared` permissions,
+/// needed only to reach another user's (shared or delegated) mailbox.
+pub fn is_on_demand_scope(scope: &str) -> bool {
+    scope.to_ascii_lowercase().ends_with(".shared")
+}
+
+/// The permissions one call of `tool` with `args` needs: its scopes, the `.Shared` ones only
+/// when the call names another mailbox (`mailbox`, other than "me").
+pub fn required_scopes(tool: &dyn Tool, args: Option<&Value>) -> Vec<&'static str> {
+    let other_mailbox = args
+        .and_then(|a| a.get("mailbox"))
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .is_some_and(|m| !m.is_empty() && !m.eq_ignore_ascii_case("me"));
+    tool.scopes()
+        .iter()
+        .copied()
+        .filter(|s| other_mailbox || !is_on_demand_scope(s))
+        .collect()
+}
+
+/// The permissions a call of `tool` with `args` needs that `granted` does not cover (for a
+/// step-up challenge, MCP authorization §Scope Challenge Handling).
+pub fn missing_scopes_for_call(
+    tool: &dyn Tool,
+    args: Option<&Value>,
+    granted: &[String],
+) -> Vec<&'static str> {
+    required_scopes(tool, args)
+        .into_iter()
+        .filter(|need| !granted.iter().any(|g| scope_covers(g, need)))
+        .collect()
+}
+
 /// The permissions `tool` needs that `granted` does not cover (for a step-up challenge,
 /// MCP authorization §Scope Challenge Handling).
 pub fn missing_scopes(tool: &dyn Tool, granted: &[String]) -> Vec<&'static str> {
@@ -626,7 +660,9 @@ mod tests {
             e.message,
             "Invalid arguments: cursor: start from the first page. Correct the arguments and call the tool again."
         );
-        assert!(!ToolError::invalid_argument("limit: at most 50").message.contains(".."));
+        assert!(!ToolError::invalid_argument("limit: at most 50")
+            .message
+            .contains(".."));
     }
 
     struct Fake(&'static str);
@@ -744,6 +780,57 @@ mod tests {
         assert!(!scope_covers("Mail.Read", "Mail.ReadWrite"));
         assert!(!scope_covers("Mail.Read", "Mail.Send"));
         assert!(!scope_covers("MailboxSettings.ReadWrite", "Mail.Read"));
+    }
+
+    #[test]
+    fn shared_scopes_are_needed_only_for_another_mailbox() {
+        struct Shared;
+        impl Tool for Shared {
+            fn name(&self) -> &'static str {
+                "s"
+            }
+            fn title(&self) -> &'static str {
+                "S"
+            }
+            fn description(&self) -> &'static str {
+                "S"
+            }
+            fn input_schema(&self) -> Value {
+                json!({"type":"object"})
+            }
+            fn output_schema(&self) -> Option<Value> {
+                None
+            }
+            fn annotations(&self) -> ToolAnnotations {
+                ToolAnnotations::READ_ONLY
+            }
+            fn scopes(&self) -> &'static [&'static str] {
+                &["Mail.Read", "Mail.Read.Shared"]
+            }
+            fn safety(&self) -> Safety {
+                Safety::Read
+            }
+            fn call<'a>(
+                &'a self,
+                _: &'a Value,
+                _: &'a ToolContext<'a>,
+            ) -> LocalBoxFuture<'a, ToolOutcome> {
+                Box::pin(async { Err(ToolError::new("x")) })
+            }
+        }
+        let granted = vec!["Mail.Read".to_owned()];
+        assert!(missing_scopes_for_call(&Shared, Some(&json!({})), &granted).is_empty());
+        assert!(
+            missing_scopes_for_call(&Shared, Some(&json!({"mailbox": "me"})), &granted).is_empty()
+        );
+        assert_eq!(
+            missing_scopes_for_call(
+                &Shared,
+                Some(&json!({"mailbox": "support@contoso.com"})),
+                &granted
+            ),
+            vec!["Mail.Read.Shared"]
+        );
     }
 
     #[test]

@@ -189,6 +189,7 @@ pub fn validate(
                 let Some(known) = cfg
                     .scopes_supported
                     .iter()
+                    .chain(&cfg.on_demand_scopes)
                     .find(|k| k.eq_ignore_ascii_case(requested))
                 else {
                     if requested == "offline_access" {
@@ -230,6 +231,7 @@ mod tests {
             public_origin: "https://m365.example.com".into(),
             mcp_paths: vec!["/mcp".into(), "/sse".into()],
             scopes_supported: vec!["User.Read".into(), "Mail.Read".into(), "Mail.Send".into()],
+            on_demand_scopes: vec!["Mail.Read.Shared".into()],
         }
     }
 

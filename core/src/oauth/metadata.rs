@@ -95,6 +95,11 @@ pub struct ServerConfig {
     /// metadata lists the same without `offline_access`. Keep it to what basic use needs (MCP
     /// security best practices §Scope Minimization).
     pub scopes_supported: Vec<String>,
+    /// Scopes a client may also request but that are not advertised or granted by default: the
+    /// `.Shared` permissions, asked for by a step-up challenge only when a tool call names a
+    /// shared mailbox (personal Microsoft accounts do not support them, so asking at every
+    /// sign-in would lock those accounts out).
+    pub on_demand_scopes: Vec<String>,
 }
 
 impl ServerConfig {
@@ -301,6 +306,7 @@ mod tests {
                 "calendar.read".to_owned(),
                 "offline_access".to_owned(),
             ],
+            on_demand_scopes: vec![],
         }
     }
 
@@ -309,6 +315,7 @@ mod tests {
             public_origin: "http://127.0.0.1:8787/".to_owned(),
             mcp_paths: vec!["/mcp".to_owned()],
             scopes_supported: vec!["mail.read".to_owned()],
+            on_demand_scopes: vec![],
         }
     }
 
