@@ -639,15 +639,6 @@ pub fn missing_scopes_for_call(
         .collect()
 }
 
-/// The permissions `tool` needs that `granted` does not cover (for a step-up challenge,
-/// MCP authorization §Scope Challenge Handling).
-pub fn missing_scopes(tool: &dyn Tool, granted: &[String]) -> Vec<&'static str> {
-    tool.scopes()
-        .iter()
-        .copied()
-        .filter(|need| !granted.iter().any(|g| scope_covers(g, need)))
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {
