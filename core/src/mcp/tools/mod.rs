@@ -101,6 +101,15 @@ mod tests {
                 "{}: describe it for a model",
                 tool.name()
             );
+            // A tool that can reach another mailbox declares the `.Shared` permission it then
+            // needs (the step-up challenge asks for it).
+            if input["properties"].get("mailbox").is_some() {
+                assert!(
+                    tool.scopes().iter().any(|s| s.ends_with(".Shared")),
+                    "{} takes `mailbox` but declares no .Shared permission",
+                    tool.name()
+                );
+            }
             let a = tool.annotations();
             if a.read_only {
                 assert!(!a.destructive, "{}", tool.name());

@@ -285,7 +285,7 @@ browse or triage; to find messages by words or people across folders use search_
 one message use get_message with its id. Long results continue with nextCursor. Example: \
 {\"folder\":\"inbox\",\"unread\":true,\"received_after\":\"2026-05-01\",\"limit\":10}",
         annotations: ToolAnnotations::READ_ONLY,
-        scopes: &["Mail.Read"],
+        scopes: &["Mail.Read", "Mail.Read.Shared"],
         safety: Safety::Read,
     };
 
