@@ -37,7 +37,7 @@ stage_dry_run() {
 }
 stage_e2e() {
   # A hung test must fail the run, not stall CI: per-test and overall time limits.
-  M365_SANDBOX_BIN="$ROOT/target/debug/m365-sandbox" timeout --kill-after=30 1800 \
+  M365_SANDBOX_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/m365-sandbox" timeout --kill-after=30 1800 \
     node --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "$ROOT"/tests/e2e/*.test.mjs
 }
 

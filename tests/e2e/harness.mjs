@@ -56,7 +56,8 @@ async function waitFor(url, proc, seconds) {
 
 /** Start the sandbox alone. */
 export async function startSandbox() {
-  const bin = process.env.M365_SANDBOX_BIN || join(ROOT, 'target', 'debug', 'm365-sandbox');
+  const bin = process.env.M365_SANDBOX_BIN
+    || join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug', 'm365-sandbox');
   const port = await freePort();
   const proc = startProcess('sandbox', bin, ['--host', '127.0.0.1', '--port', String(port)]);
   const url = `http://127.0.0.1:${port}`;
