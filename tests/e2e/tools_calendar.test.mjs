@@ -94,7 +94,7 @@ describe('calendar tools (full preset)', () => {
   let megan;
   let firstMark;
   before(async () => {
-    t = await toolStack({ vars: { TOOL_PRESET: 'full' } });
+    t = await toolStack({ vars: { TOOL_PRESET: 'full' }, extraScopes: ['Calendars.Read.Shared'] });
     megan = await connectAs(t.stack, 'Megan Bowen');
     firstMark = await t.mark();
   });

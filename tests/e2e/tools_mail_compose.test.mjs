@@ -61,7 +61,7 @@ describe('default preset (draft, own-drafts): drafting tools', () => {
   let t;
   let g;
   before(async () => {
-    t = await toolStack();
+    t = await toolStack({ extraScopes: ['Mail.ReadWrite.Shared'] });
     g = await graphReader(t.stack.sandbox.url);
   });
   after(async () => { await t?.close(); });

@@ -611,14 +611,22 @@ pub fn is_on_demand_scope(scope: &str) -> bool {
     scope.to_ascii_lowercase().ends_with(".shared")
 }
 
-/// The permissions one call of `tool` with `args` needs: its scopes, the `.Shared` ones only
-/// when the call names another mailbox (`mailbox`, other than "me").
+/// The permissions one call of `tool` with `args` needs: its scopes; for a tool taking a
+/// `mailbox` argument, the `.Shared` ones only when the call names another mailbox (other than
+/// "me"). A tool without that argument needs its `.Shared` permission on every call
+/// (`find_meeting_times` reads other people's calendars).
 pub fn required_scopes(tool: &dyn Tool, args: Option<&Value>) -> Vec<&'static str> {
-    let other_mailbox = args
-        .and_then(|a| a.get("mailbox"))
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .is_some_and(|m| !m.is_empty() && !m.eq_ignore_ascii_case("me"));
+    let takes_mailbox = tool
+        .input_schema()
+        .get("properties")
+        .and_then(|p| p.get("mailbox"))
+        .is_some();
+    let other_mailbox = !takes_mailbox
+        || args
+            .and_then(|a| a.get("mailbox"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .is_some_and(|m| !m.is_empty() && !m.eq_ignore_ascii_case("me"));
     tool.scopes()
         .iter()
         .copied()
@@ -638,7 +646,6 @@ pub fn missing_scopes_for_call(
         .filter(|need| !granted.iter().any(|g| scope_covers(g, need)))
         .collect()
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -787,7 +794,7 @@ mod tests {
                 "S"
             }
             fn input_schema(&self) -> Value {
-                json!({"type":"object"})
+                json!({"type":"object","properties":{"mailbox":{"type":"string"}}})
             }
             fn output_schema(&self) -> Option<Value> {
                 None

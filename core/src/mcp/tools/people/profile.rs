@@ -14,7 +14,9 @@ use crate::graph::batch::Batch;
 use crate::graph::{GraphError, GraphPath, GraphRequest, LocalBoxFuture};
 use crate::mcp::deployment::Safety;
 use crate::mcp::session::LogLevel;
-use crate::mcp::tool::{missing_scopes_for_call, ToolAnnotations, ToolContext, ToolRegistry};
+use crate::mcp::tool::{
+    is_on_demand_scope, missing_scopes_for_call, ToolAnnotations, ToolContext, ToolRegistry,
+};
 use crate::mcp::typed::{NoArgs, Reply, ToolHandler, ToolResult, ToolSpec};
 
 /// Fields read from `/me`.
@@ -92,8 +94,11 @@ impl Access {
         let mut needs: Vec<MissingPermission> = Vec::new();
         let mut ready = 0;
         for tool in registry.iter() {
-            // The `.Shared` permissions are asked for when a call names a shared mailbox.
-            let missing = missing_scopes_for_call(tool, None, granted);
+            // The `.Shared` permissions are asked for on demand, by the call that needs them.
+            let missing: Vec<&str> = missing_scopes_for_call(tool, None, granted)
+                .into_iter()
+                .filter(|s| !is_on_demand_scope(s))
+                .collect();
             if missing.is_empty() {
                 ready += 1;
             }
