@@ -892,7 +892,7 @@ describe('calendar tools (full preset)', () => {
 
 describe('calendar tools for a personal Microsoft account', () => {
   let t;
-  before(async () => { t = await toolStack({ vars: { TOOL_PRESET: 'full' }, userName: 'Sam Taylor' }); });
+  before(async () => { t = await toolStack({ vars: { TOOL_PRESET: 'full' }, userName: 'Sam Taylor', extraScopes: ['Calendars.Read.Shared'] }); });
   after(async () => { await t?.close(); });
 
   test('free/busy and meeting suggestions need a work or school account; Teams links are unavailable', async () => {

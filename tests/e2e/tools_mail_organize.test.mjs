@@ -568,7 +568,7 @@ describe('read preset: nothing can change the mailbox', () => {
   let t;
   let g;
   before(async () => {
-    t = await toolStack({ vars: { TOOL_PRESET: 'read' } });
+    t = await toolStack({ vars: { TOOL_PRESET: 'read' }, extraScopes: ['Calendars.Read.Shared'] });
     g = await graphReader(t.stack.sandbox.url);
   });
   after(async () => { await t?.close(); });
